@@ -1,0 +1,110 @@
+"""The contract's cross-cutting behaviour as pure ASGI middleware around a whole application:
+request id, security and CORS headers, body limit, OPTIONS, access log and metrics, and a
+last-resort 500 that reveals nothing."""
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from lockstep_contract import problems
+from lockstep_contract.exchange import Answer, Exchange
+from lockstep_contract.logs import ERROR_LOGGER
+from lockstep_contract.runtime import Runtime
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_ERRORS = logging.getLogger(ERROR_LOGGER)
+
+
+class ContractMiddleware:
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope["headers"]
+        }
+        exchange = Exchange(self.runtime, scope["method"], scope["path"], headers.get)
+        scope.setdefault("state", {})["request_id"] = exchange.request_id
+        status = 500
+        started = False
+        # HEAD answers carry GET's headers and no body, whatever the framework sends.
+        bodiless = scope["method"] == "HEAD"
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                status, started = message["status"], True
+                pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
+                message["headers"] = [
+                    (k.encode("latin-1"), v.encode("latin-1"))
+                    for k, v in exchange.finish_headers(pairs)
+                ]
+            elif bodiless and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        try:
+            answer = exchange.early_answer()
+            if answer is None and exchange.is_chunked():
+                receive, answer = await _buffer_body(receive, exchange)
+            if answer is not None:
+                await _send_answer(send_with_headers, answer)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        except Exception:
+            _ERRORS.exception("unhandled exception in %s %s", exchange.method, exchange.path)
+            if not started:
+                await _send_answer(
+                    send_with_headers, exchange.problem(500, problems.INTERNAL_ERROR)
+                )
+        finally:
+            exchange.finish(status)
+
+
+async def _buffer_body(receive: Receive, exchange: Exchange) -> tuple[Receive, Answer | None]:
+    """Read a chunked body whole, up to the limit, and replay it to the application."""
+    limit = exchange.runtime.settings.max_body_bytes
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return receive, exchange.too_large()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+    return replay, None
+
+
+async def _send_answer(send: Send, answer: Answer) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": answer.status,
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": answer.body})

@@ -1,0 +1,51 @@
+"""The contract's JSON rules: compact UTF-8 output, strict RFC 8259 input."""
+
+import json
+from typing import Any
+
+
+class BodyError(ValueError):
+    """The request body is not one strict UTF-8 JSON value."""
+
+
+def dumps(value: Any) -> bytes:
+    """Encode as the contract says: UTF-8, non-ASCII as itself, compact, no NaN."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _reject_constant(name: str) -> Any:
+    raise BodyError(f"{name} is not JSON")
+
+
+def loads(body: bytes) -> Any:
+    """Decode a request body strictly; every failure is a BodyError (the contract's 400)."""
+    try:
+        text = body.decode("utf-8")
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError and integers past sys.get_int_max_str_digits().
+        raise BodyError(str(exc)) from None
+    _reject_lone_surrogates(value)
+    return value
+
+
+def _reject_lone_surrogates(value: Any) -> None:
+    # json.loads accepts "\ud800"; such a string cannot be written back as UTF-8.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, dict):
+            for key, member in item.items():
+                _check_text(key)
+                stack.append(member)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BodyError("lone surrogate in a string") from None

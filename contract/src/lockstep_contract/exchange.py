@@ -1,0 +1,123 @@
+"""One request as the middleware sees it: its id, its route, the answers given before the
+application runs (413, OPTIONS, CORS preflight), the headers added to every answer, and the
+access line and metrics written when it ends. Shared by the ASGI and WSGI middleware."""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lockstep_contract import problems, requestid
+from lockstep_contract.logs import ACCESS_LOGGER
+from lockstep_contract.routes import UNMATCHED, match
+from lockstep_contract.runtime import Runtime
+
+Headers = list[tuple[str, str]]
+_ACCESS = logging.getLogger(ACCESS_LOGGER)
+_OWNED = frozenset({"x-request-id", "cache-control", "x-content-type-options", "vary"})
+_ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-ID"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    headers: Headers
+    body: bytes
+
+
+class Exchange:
+    def __init__(
+        self, runtime: Runtime, method: str, path: str, header: Callable[[str], str | None]
+    ) -> None:
+        self.started = time.perf_counter()
+        self.runtime = runtime
+        self.method = method
+        self.path = path
+        self.route = match(path)
+        self.request_id = requestid.resolve(header("x-request-id"))
+        self._header = header
+        self._origin = self._allowed_origin(header("origin"))
+
+    def _allowed_origin(self, origin: str | None) -> str | None:
+        allowed = self.runtime.settings.cors_origins
+        if origin is None or not allowed:
+            return None
+        return origin if allowed == ("*",) or origin in allowed else None
+
+    def declared_too_large(self) -> bool:
+        length = self._header("content-length")
+        limit = self.runtime.settings.max_body_bytes
+        return length is not None and length.isdigit() and int(length) > limit
+
+    def is_chunked(self) -> bool:
+        return "chunked" in (self._header("transfer-encoding") or "").lower()
+
+    def early_answer(self) -> Answer | None:
+        """413 for a declared oversize body; OPTIONS on a known path. Else None."""
+        if self.declared_too_large():
+            return self.too_large()
+        if self.method != "OPTIONS" or self.route is None:
+            return None
+        headers = [("Allow", self.route.allow)]
+        asked = self._header("access-control-request-method")
+        if self._origin is not None and asked is not None and asked in self.route.methods:
+            headers += [
+                ("Access-Control-Allow-Methods", self.route.allow),
+                ("Access-Control-Allow-Headers", _ALLOWED_HEADERS),
+                ("Access-Control-Max-Age", "600"),
+            ]
+        return Answer(204, headers, b"")
+
+    def too_large(self) -> Answer:
+        detail = problems.too_large(self.runtime.settings.max_body_bytes)
+        return self.problem(413, detail)
+
+    def problem(self, status: int, detail: str) -> Answer:
+        body = problems.problem(status, detail, self.request_id)
+        return Answer(
+            status,
+            [("Content-Type", problems.PROBLEM_JSON), ("Content-Length", str(len(body)))],
+            body,
+        )
+
+    def finish_headers(self, headers: Headers) -> Headers:
+        """The answer's headers plus those the contract puts on every answer."""
+        kept = [
+            (name, value)
+            for name, value in headers
+            if name.lower() not in _OWNED and not name.lower().startswith("access-control-")
+        ]
+        kept += [
+            ("X-Request-ID", self.request_id),
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        if self.runtime.settings.cors_origins:
+            kept.append(("Vary", "Origin"))
+        if self._origin is not None:
+            kept += [
+                ("Access-Control-Allow-Origin", self._origin),
+                ("Access-Control-Expose-Headers", "X-Request-ID"),
+            ]
+        return kept + [
+            (name, value) for name, value in headers if name.lower().startswith("access-control-")
+        ]
+
+    def finish(self, status: int) -> None:
+        """Count the request and write its access line."""
+        seconds = time.perf_counter() - self.started
+        self.runtime.metrics.observe(self.method, self.route, status, seconds)
+        _ACCESS.info(
+            "%s %s %s",
+            self.method,
+            self.path,
+            status,
+            extra={
+                "request_id": self.request_id,
+                "method": self.method,
+                "path": self.path,
+                "route": self.route.template if self.route else UNMATCHED,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+            },
+        )

@@ -1,0 +1,85 @@
+"""The contract's metric families, for one process or for every worker of an instance.
+
+With several workers the server's starter sets PROMETHEUS_MULTIPROC_DIR before anything
+imports prometheus_client, so each worker writes its samples to files there and /metrics
+reads all of them.
+"""
+
+import os
+from pathlib import Path
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from lockstep_contract.payloads import Stack
+from lockstep_contract.routes import UNMATCHED, Route
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class Metrics:
+    def __init__(self, stack: Stack) -> None:
+        disable_created_metrics()  # type: ignore[no-untyped-call]
+        directory = os.environ.get(MULTIPROC_ENV)
+        self._multiproc_dir = Path(directory) if directory else None
+        # Shared workers write to files and are read by a collector; one process registers.
+        own = None if self._multiproc_dir else CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests answered.",
+            ("method", "route", "status"),
+            registry=own,
+        )
+        self.duration = Histogram(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request, in seconds.",
+            ("method", "route"),
+            buckets=BUCKETS,
+            registry=own,
+        )
+        info = Gauge(
+            "lockstep_info",
+            "What is serving: implementation, framework, server and Python.",
+            (
+                "implementation",
+                "framework",
+                "framework_version",
+                "server",
+                "server_version",
+                "python_version",
+            ),
+            registry=own,
+            multiprocess_mode="max",
+        )
+        info.labels(
+            stack.implementation,
+            stack.framework,
+            stack.framework_version,
+            stack.server,
+            stack.server_version,
+            stack.python_version,
+        ).set(1)
+        self._registry = own
+
+    def observe(self, method: str, route: Route | None, status: int, seconds: float) -> None:
+        label = method if method in METHODS else "OTHER"
+        template = route.template if route is not None else UNMATCHED
+        self.requests.labels(label, template, str(status)).inc()
+        self.duration.labels(label, template).observe(seconds)
+
+    def render(self) -> bytes:
+        if self._registry is not None:
+            return generate_latest(self._registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, str(self._multiproc_dir))  # type: ignore[no-untyped-call]
+        return generate_latest(registry)

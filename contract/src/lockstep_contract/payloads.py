@@ -1,0 +1,83 @@
+"""Builders of the contract's success bodies, so every implementation says them alike."""
+
+import platform
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from lockstep_contract.dependencies import is_up
+from lockstep_contract.settings import Settings
+from lockstep_contract.state import InstanceState
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """What is serving; the values of /info and lockstep_info that may differ."""
+
+    implementation: str
+    framework: str
+    framework_version: str
+    server: str
+    server_version: str
+    python_version: str = platform.python_version()
+
+
+def root(settings: Settings) -> dict[str, Any]:
+    return {"service": settings.app_name, "status": "ok"}
+
+
+def health(state: InstanceState) -> tuple[int, dict[str, Any]]:
+    if state.live:
+        return 200, {"status": "ok"}
+    return 503, {"status": "unhealthy"}
+
+
+def readiness_checks(settings: Settings, state: InstanceState) -> list[tuple[str, bool]]:
+    """Each check's name and outcome (blocking when dependencies are configured)."""
+    checks = [("readiness_flag", state.ready), ("shutdown", not state.shutting_down)]
+    timeout = settings.dependency_timeout_seconds
+    checks.extend((url, is_up(url, timeout)) for url in settings.dependencies)
+    return checks
+
+
+def readiness(checks: list[tuple[str, bool]]) -> tuple[int, dict[str, Any]]:
+    ready = all(ok for _, ok in checks)
+    listed = [{"name": name, "status": "ok" if ok else "fail"} for name, ok in checks]
+    if ready:
+        return 200, {"status": "ready", "checks": listed}
+    return 503, {"status": "not_ready", "checks": listed}
+
+
+def info(settings: Settings, stack: Stack, started_at: str) -> dict[str, Any]:
+    return {
+        "name": settings.app_name,
+        "description": settings.app_description,
+        "version": settings.app_version,
+        "environment": settings.app_env,
+        "implementation": stack.implementation,
+        "framework": stack.framework,
+        "framework_version": stack.framework_version,
+        "server": stack.server,
+        "server_version": stack.server_version,
+        "python_version": stack.python_version,
+        "hostname": socket.gethostname(),
+        "started_at": started_at,
+    }
+
+
+def echo(message: str, metadata: dict[str, str], request_id: str) -> dict[str, Any]:
+    return {
+        "message": message,
+        "metadata": metadata,
+        "length": len(message),
+        "request_id": request_id,
+    }
+
+
+def delay(seconds_text: str) -> bytes:
+    """`{"delay":<the path text>}`: the number exactly as asked, not re-rendered as a float."""
+    return b'{"delay":' + seconds_text.encode() + b"}"
+
+
+def status(code: int) -> dict[str, Any]:
+    return {"status": code}

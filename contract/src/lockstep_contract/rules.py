@@ -1,0 +1,54 @@
+"""Small request rules every handler applies alike: path parameters, media type, admin token."""
+
+import hmac
+import re
+from decimal import Decimal
+
+_DELAY = re.compile(r"(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?")
+_STATUS = re.compile(r"[1-5][0-9]{2}")
+_BEARER = re.compile(r"Bearer ([\x21-\x7e]+)")
+
+
+def delay_seconds(text: str, max_delay: Decimal) -> Decimal | None:
+    """The delay asked for, or None when the path text is not one the contract accepts."""
+    if not _DELAY.fullmatch(text):
+        return None
+    value = Decimal(text)
+    return value if value <= max_delay else None
+
+
+def status_code(text: str) -> int | None:
+    if not _STATUS.fullmatch(text):
+        return None
+    code = int(text)
+    return code if 200 <= code <= 599 else None
+
+
+def has_body(status: int) -> bool:
+    return status not in (204, 304)
+
+
+def is_json(content_type: str | None) -> bool:
+    """`application/json`, any case, parameters allowed but a charset must be utf-8."""
+    if content_type is None:
+        return False
+    media_type, *parameters = content_type.split(";")
+    if media_type.strip().lower() != "application/json":
+        return False
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
+            return False
+    return True
+
+
+def admin_refusal(authorization: str | None, admin_token: str | None) -> int | None:
+    """403 when admin is off, 401 for a missing or wrong token, None when allowed."""
+    if admin_token is None:
+        return 403
+    found = _BEARER.fullmatch(authorization or "")
+    offered = found.group(1) if found else ""
+    # compare_digest: the time taken does not tell how much of the token was right.
+    if not hmac.compare_digest(offered.encode(), admin_token.encode()):
+        return 401
+    return None

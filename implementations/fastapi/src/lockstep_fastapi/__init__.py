@@ -1,0 +1,1 @@
+"""The lockstep contract implemented with FastAPI, served by uvicorn."""

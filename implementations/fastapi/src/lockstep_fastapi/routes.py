@@ -1,0 +1,188 @@
+"""The contract's handlers, one APIRouter per tag, in contract order; bodies are pydantic models."""
+
+import asyncio
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
+
+from lockstep_contract import documents, encoding, payloads, problems, rules, validation
+from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from lockstep_contract.runtime import Runtime
+from lockstep_fastapi.errors import InvalidBodyError
+
+
+class ContractJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return encoding.dumps(content)
+
+
+class EchoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    message: Annotated[str, Field(min_length=1, max_length=validation.MESSAGE_MAX)]
+    metadata: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=validation.KEY_MAX)],
+            Annotated[str, StringConstraints(max_length=validation.VALUE_MAX)],
+        ],
+        Field(max_length=validation.METADATA_MAX_ENTRIES),
+    ] = {}
+
+
+class LivenessIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    healthy: StrictBool
+
+
+class ReadinessIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    ready: StrictBool
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_request_id(request: Request) -> str:
+    request_id: str = request.state.request_id
+    return request_id
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RequestId = Annotated[str, Depends(get_request_id)]
+Model = TypeVar("Model", bound=BaseModel)
+
+
+async def json_body(request: Request) -> Any:
+    if not rules.is_json(request.headers.get("content-type")):
+        raise HTTPException(415, problems.UNSUPPORTED_MEDIA_TYPE)
+    try:
+        return encoding.loads(await request.body())
+    except encoding.BodyError:
+        raise HTTPException(400, problems.INVALID_JSON) from None
+
+
+def body_as(model: type[Model]) -> Callable[[Any], Model]:
+    """A dependency: the JSON body validated as `model`; a rejection is a 422."""
+
+    def validate(body: Annotated[Any, Depends(json_body)]) -> Model:
+        try:
+            return model.model_validate(body)
+        except ValidationError as error:
+            raise InvalidBodyError(error, body) from None
+
+    return validate
+
+
+def require_admin(request: Request, runtime: RuntimeDep) -> None:
+    refusal = rules.admin_refusal(
+        request.headers.get("authorization"), runtime.settings.admin_token
+    )
+    if refusal == 403:
+        raise HTTPException(403, problems.ADMIN_DISABLED)
+    if refusal == 401:
+        raise HTTPException(401, problems.UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
+
+
+meta = APIRouter(tags=["meta"])
+probes = APIRouter(tags=["probes"])
+echo = APIRouter(tags=["echo"])
+drills = APIRouter(tags=["drills"])
+admin = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+ROUTERS = (meta, probes, echo, drills, admin)
+GET = ["GET", "HEAD"]
+
+
+@meta.api_route("/", methods=GET)
+def get_root(runtime: RuntimeDep) -> dict[str, Any]:
+    return payloads.root(runtime.settings)
+
+
+@probes.api_route("/health", methods=GET)
+def get_health(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
+    response.status_code, body = payloads.health(runtime.state)
+    return body
+
+
+@probes.api_route("/readiness", methods=GET)
+def get_readiness(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
+    # A plain def: FastAPI runs it in a thread, so dependency checks never block the loop.
+    checks = payloads.readiness_checks(runtime.settings, runtime.state)
+    response.status_code, body = payloads.readiness(checks)
+    return body
+
+
+@meta.api_route("/info", methods=GET)
+def get_info(runtime: RuntimeDep) -> dict[str, Any]:
+    return payloads.info(runtime.settings, runtime.stack, runtime.started_at)
+
+
+@meta.api_route("/metrics", methods=GET)
+def get_metrics(runtime: RuntimeDep) -> Response:
+    return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+
+@meta.api_route("/openapi.json", methods=GET)
+def get_openapi() -> Response:
+    return Response(documents.openapi_json(), media_type="application/json")
+
+
+@meta.api_route("/docs", methods=GET)
+def get_docs(runtime: RuntimeDep) -> Response:
+    return Response(documents.docs_page(runtime.settings.app_name), media_type=documents.HTML)
+
+
+@meta.api_route("/docs/{asset}", methods=GET)
+def get_docs_asset(asset: str) -> Response:
+    content = documents.docs_asset(asset)
+    if content is None:
+        raise HTTPException(404, problems.NOT_FOUND)
+    return Response(content, media_type=documents.ASSETS[asset])
+
+
+@echo.post("/echo")
+def post_echo(
+    payload: Annotated[EchoIn, Depends(body_as(EchoIn))], request_id: RequestId
+) -> dict[str, Any]:
+    return payloads.echo(payload.message, payload.metadata, request_id)
+
+
+@drills.api_route("/delay/{seconds}", methods=GET)
+async def get_delay(seconds: str, runtime: RuntimeDep) -> Response:
+    delay = rules.delay_seconds(seconds, runtime.settings.max_delay)
+    if delay is None:
+        raise HTTPException(400, problems.bad_delay(runtime.settings.max_delay_seconds))
+    await asyncio.sleep(float(delay))
+    return Response(payloads.delay(seconds), media_type="application/json")
+
+
+@drills.api_route("/status/{code}", methods=GET)
+def get_status(code: str) -> Response:
+    status = rules.status_code(code)
+    if status is None:
+        raise HTTPException(400, problems.BAD_STATUS_CODE)
+    if not rules.has_body(status):
+        return Response(status_code=status)
+    return ContractJSONResponse(payloads.status(status), status_code=status)
+
+
+@admin.put("/liveness")
+def put_liveness(
+    payload: Annotated[LivenessIn, Depends(body_as(LivenessIn))], runtime: RuntimeDep
+) -> dict[str, Any]:
+    runtime.state.live = payload.healthy
+    return {"healthy": runtime.state.live}
+
+
+@admin.put("/readiness")
+def put_readiness(
+    payload: Annotated[ReadinessIn, Depends(body_as(ReadinessIn))], runtime: RuntimeDep
+) -> dict[str, Any]:
+    runtime.state.ready = payload.ready
+    return {"ready": runtime.state.ready}
