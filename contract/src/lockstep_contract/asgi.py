@@ -29,10 +29,11 @@ class ContractMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {
-            name.decode("latin-1").lower(): value.decode("latin-1")
-            for name, value in scope["headers"]
-        }
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            # Repeated fields are joined as WSGI servers join them (RFC 9110, 5.3).
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
         exchange = Exchange(self.runtime, scope["method"], scope["path"], headers.get)
         scope.setdefault("state", {})["request_id"] = exchange.request_id
         status = 500

@@ -15,6 +15,7 @@ from prometheus_client import (
     Histogram,
     disable_created_metrics,
     generate_latest,
+    values,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -32,6 +33,9 @@ class Metrics:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         directory = os.environ.get(MULTIPROC_ENV)
         self._multiproc_dir = Path(directory) if directory else None
+        if self._multiproc_dir and values.ValueClass is values.MutexValue:
+            # Samples would stay in this process while /metrics reads the shared files.
+            raise RuntimeError(f"prometheus_client was imported before {MULTIPROC_ENV} was set")
         # Shared workers write to files and are read by a collector; one process registers.
         own = None if self._multiproc_dir else CollectorRegistry()
         self.requests = Counter(

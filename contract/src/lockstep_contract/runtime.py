@@ -6,21 +6,13 @@ workers through the environment (see `serving.prepare_instance`).
 """
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockstep_contract.metrics import Metrics
 from lockstep_contract.payloads import Stack
 from lockstep_contract.settings import Settings
-from lockstep_contract.state import InstanceState
-
-RUNTIME_DIR_ENV = "LOCKSTEP_RUNTIME_DIR"
-STARTED_AT_ENV = "LOCKSTEP_STARTED_AT"
-
-
-def utc_now_text() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+from lockstep_contract.state import RUNTIME_DIR_ENV, STARTED_AT_ENV, InstanceState, utc_now_text
 
 
 @dataclass(slots=True)

@@ -13,9 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lockstep_contract.runtime import RUNTIME_DIR_ENV, STARTED_AT_ENV, utc_now_text
 from lockstep_contract.settings import ConfigError, Settings
-from lockstep_contract.state import InstanceState
+from lockstep_contract.state import RUNTIME_DIR_ENV, STARTED_AT_ENV, InstanceState, utc_now_text
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 

@@ -44,7 +44,7 @@ class Settings:
     admin_token: str | None = None
     max_body_bytes: int = 1_048_576
     max_delay_seconds: str = "10"
-    shutdown_timeout_seconds: int = 10
+    shutdown_timeout_seconds: int = 8
     dependencies: tuple[str, ...] = ()
     dependency_timeout_seconds: float = 1.0
 

@@ -6,8 +6,12 @@ built in process), an anonymous map plays the same part.
 """
 
 import mmap
+import time
 from pathlib import Path
 
+# How `python -m lockstep_<name>` hands the instance to its workers (see serving.py).
+RUNTIME_DIR_ENV = "LOCKSTEP_RUNTIME_DIR"
+STARTED_AT_ENV = "LOCKSTEP_STARTED_AT"
 _LIVE, _READY, _SHUTTING_DOWN = range(3)
 _SIZE = 3
 STATE_FILE = "state"
@@ -52,3 +56,8 @@ class InstanceState:
 
     def begin_shutdown(self) -> None:
         self._map[_SHUTTING_DOWN] = 1
+
+
+def utc_now_text() -> str:
+    """RFC 3339 UTC with seconds: the contract's started_at."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -5,6 +5,9 @@ bounded by SHUTDOWN_TIMEOUT_SECONDS, a second signal exits at once, and WORKERS 
 sharing the instance state prepared by `serving.prepare_instance`.
 """
 
+import os
+import signal
+import socket
 from types import FrameType
 
 import uvicorn
@@ -15,12 +18,22 @@ from lockstep_contract.serving import mark_shutting_down, prepare_instance, sett
 
 
 class ContractServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, marks_instance: bool = True) -> None:
+        super().__init__(config)
+        # A worker of several must not mark the instance: the supervisor also stops workers
+        # with SIGTERM to replace them (SIGHUP, SIGTTOU), and then the instance stays up.
+        self.marks_instance = marks_instance
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        mark_shutting_down()
+        if self.marks_instance:
+            mark_shutting_down()
         # uvicorn forces the exit only on a second SIGINT; the contract says any signal.
         if self.should_exit:
             self.force_exit = True
         super().handle_exit(sig, frame)
+        # uvicorn re-raises the signal once it has shut down, so the process dies of it
+        # (status -15); after a graceful shutdown the contract wants exit status 0.
+        self._captured_signals.clear()
 
 
 class _Worker(multiprocess.Process):
@@ -29,20 +42,30 @@ class _Worker(multiprocess.Process):
     @property
     def server(self) -> uvicorn.Server:
         if self._server is None:
-            self._server = ContractServer(config=self.config)
+            self._server = ContractServer(self.config, marks_instance=False)
         return self._server
 
 
 class _Supervisor(multiprocess.Multiprocess):
-    """uvicorn's worker supervisor; readiness fails as soon as the instance gets SIGTERM."""
+    """uvicorn's worker supervisor. On SIGTERM or SIGINT readiness fails at once (uvicorn
+    only looks at its signal queue twice a second); a second signal, which uvicorn would
+    leave queued while it waits for the workers, makes them exit at once."""
 
-    def handle_term(self) -> None:
-        mark_shutting_down()
-        super().handle_term()
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        super().__init__(config, sockets)
+        self._stopping = False
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_stop_signal)
 
-    def handle_int(self) -> None:
+    def _on_stop_signal(self, sig: int, frame: FrameType | None) -> None:
         mark_shutting_down()
-        super().handle_int()
+        if self._stopping:
+            for process in self.processes:
+                if process.pid is not None and process.exitcode is None:
+                    # The worker's second signal: its ContractServer forces the exit.
+                    os.kill(process.pid, signal.SIGTERM)
+        self._stopping = True
+        self.signal_queue.append(sig)
 
 
 def run(factory: str, implementation: str) -> None:

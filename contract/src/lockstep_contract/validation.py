@@ -55,15 +55,17 @@ def first_issue(issues: Iterable[Issue], body: Any) -> Issue:
         {pointer(name): index for index, name in enumerate(body)} if isinstance(body, dict) else {}
     )
 
-    def rank(found: Issue) -> tuple[int, int, int]:
+    def rank(found: Issue) -> tuple[int, int, int, int]:
         if found.field == "":
-            return (0, 0, 0)
+            return (0, 0, 0, 0)
         if found.code == "required":
-            return (2, 0, 0)
-        top, _, rest = found.field[1:].partition("/")
+            return (2, 0, 0, 0)
+        top, inside, rest = found.field[1:].partition("/")
         position = order.get("/" + top, len(order))
-        entry = _entry_rank(body, top, rest) if rest or found.code.startswith("key_") else -1
-        return (1, position, entry)
+        is_key = found.code.startswith("key_")
+        entry = _entry_rank(body, top, rest) if inside else -1
+        # Within one entry, its key is met before its value.
+        return (1, position, entry, 0 if is_key else 1)
 
     return min(issues, key=rank)
 

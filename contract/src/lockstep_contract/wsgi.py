@@ -5,6 +5,7 @@ last-resort 500 that reveals nothing."""
 import io
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
@@ -33,9 +34,8 @@ class ContractMiddleware:
             value = environ.get(key if key in ("CONTENT_LENGTH", "CONTENT_TYPE") else "HTTP_" + key)
             return str(value) if value not in (None, "") else None
 
-        exchange = Exchange(
-            self.runtime, environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), header
-        )
+        path = _utf8_path(environ.get("PATH_INFO", ""))
+        exchange = Exchange(self.runtime, environ["REQUEST_METHOD"], path, header)
         environ[REQUEST_ID_KEY] = exchange.request_id
         status = [500]
 
@@ -43,19 +43,31 @@ class ContractMiddleware:
             status_line: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
         ) -> Callable[[bytes], object]:
             status[0] = int(status_line[:3])
-            return start_response(status_line, exchange.finish_headers(headers), exc_info)
+            return start_response(
+                _status_line(status[0]), exchange.finish_headers(headers), exc_info
+            )
 
+        answer = exchange.early_answer()
+        if answer is None and exchange.is_chunked():
+            # Outside the try: a malformed chunk is the server's to answer (400), not a 500.
+            answer = _buffer_body(environ, exchange)
+        bodiless = environ["REQUEST_METHOD"] == "HEAD"
         try:
-            answer = exchange.early_answer()
-            if answer is None and exchange.is_chunked():
-                answer = _buffer_body(environ, exchange)
             if answer is not None:
-                return _closing(_send_answer(start, answer), exchange, status)
+                return _closing(_send_answer(start, answer, bodiless), exchange, status)
             return _closing(self.app(environ, start), exchange, status)
         except Exception:
             _ERRORS.exception("unhandled exception in %s %s", exchange.method, exchange.path)
             answer = exchange.problem(500, problems.INTERNAL_ERROR)
-            return _closing(_send_answer(start, answer), exchange, status)
+            return _closing(_send_answer(start, answer, bodiless), exchange, status)
+
+
+def _utf8_path(raw: str) -> str:
+    """PEP 3333 hands the path over as latin-1; ASGI servers decode it as UTF-8."""
+    try:
+        return raw.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return raw  # a caller that already decoded it (not a WSGI server)
 
 
 def _buffer_body(environ: Environ, exchange: Exchange) -> Answer | None:
@@ -66,13 +78,23 @@ def _buffer_body(environ: Environ, exchange: Exchange) -> Answer | None:
         return exchange.too_large()
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
+    # The body is now plain bytes of known length; frameworks must not read it as chunked.
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ["wsgi.input_terminated"] = True
     return None
 
 
-def _send_answer(start: StartResponse, answer: Answer) -> list[bytes]:
-    reason = problems.TITLES.get(answer.status, "No Content")
-    start(f"{answer.status} {reason}", list(answer.headers))
-    return [answer.body] if answer.body else []
+def _status_line(code: int) -> str:
+    # uvicorn writes http.HTTPStatus's phrase; werkzeug its own upper-case one ("NOT FOUND").
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} Unknown"
+
+
+def _send_answer(start: StartResponse, answer: Answer, bodiless: bool) -> list[bytes]:
+    start(_status_line(answer.status), list(answer.headers))
+    return [answer.body] if answer.body and not bodiless else []
 
 
 def _closing(body: Iterable[bytes], exchange: Exchange, status: list[int]) -> Iterator[bytes]:
