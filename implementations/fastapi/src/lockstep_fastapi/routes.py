@@ -6,7 +6,16 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from lockstep_contract import documents, encoding, payloads, problems, rules, validation
 from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -30,6 +39,15 @@ class EchoIn(BaseModel):
         ],
         Field(max_length=validation.METADATA_MAX_ENTRIES),
     ] = {}
+
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def count_entries_first(cls, value: Any) -> Any:
+        # pydantic counts entries after validating them; the contract counts them first.
+        if isinstance(value, dict) and len(value) > validation.METADATA_MAX_ENTRIES:
+            limit = {"max_length": validation.METADATA_MAX_ENTRIES}
+            raise PydanticCustomError("too_long", "too many entries", limit)
+        return value
 
 
 class LivenessIn(BaseModel):
