@@ -1,0 +1,1 @@
+"""The lockstep contract implemented with Flask, served by gunicorn."""
