@@ -1,0 +1,1 @@
+"""The lockstep contract implemented with Litestar, served by uvicorn."""
