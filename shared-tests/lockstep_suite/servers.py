@@ -1,5 +1,9 @@
-"""Real servers for the suite: `python -m lockstep_<name>` as a user starts it, on a free
-127.0.0.1 port, its stdout kept for the log tests, stopped with SIGTERM."""
+"""Real servers for the suite: `python -m lockstep_<name>` as a user starts it, or its
+container image (`--container-engine`), on a free 127.0.0.1 port, its stdout kept for the log
+tests, stopped with SIGTERM.
+
+A container runs in the foreground of `<engine> run`, which forwards signals to it and exits
+with its status: the tests drive both launchers through the same process handle."""
 
 import os
 import signal
@@ -22,6 +26,53 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@dataclass
+class Launcher:
+    """How servers start: as processes (engine None) or as containers of `image`."""
+
+    engine: str | None = None
+    image: str = "lockstep-{implementation}:test"
+    started: list[str] = field(default_factory=list)
+
+    def command(self, implementation: str, env: Mapping[str, str], workdir: Path) -> list[str]:
+        if self.engine is None:
+            return [sys.executable, "-m", f"lockstep_{implementation}"]
+        name = f"lockstep-suite-{implementation}-{env.get('PORT', '0')}-{os.getpid()}"
+        self.started.append(name)
+        workdir.chmod(0o777)  # the image's user (10001) writes LOG_FILE there
+        mounts = {workdir}
+        log_dir = Path(env["LOG_FILE"]).parent if env.get("LOG_FILE") else workdir
+        if log_dir.is_dir() and log_dir.parent != Path("/"):
+            mounts.add(log_dir)  # a LOG_FILE kept from an earlier server (restart tests)
+        contract_env = {key: env[key] for key in CONTAINER_ENV if key in env}
+        return [
+            self.engine, "run", "--rm", "--name", name, "--network", "host",
+            "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL",  # noqa: S108 - in the container
+            "--security-opt", "no-new-privileges", "--no-healthcheck",
+            *(f"--volume={path}:{path}" for path in sorted(mounts)),
+            *(f"--env={key}={value}" for key, value in contract_env.items()),
+            self.image.format(implementation=implementation),
+        ]  # fmt: skip
+
+    def remove_all(self) -> None:
+        """Remove every container started, also those a failed test left running."""
+        if self.engine is not None and self.started:
+            subprocess.run(
+                [self.engine, "rm", "--force", "--ignore", *self.started],
+                capture_output=True, check=False, timeout=120,
+            )  # fmt: skip
+            self.started.clear()
+
+
+# The contract's variables: what a container is given (never the host's environment).
+CONTAINER_ENV = (
+    "APP_NAME", "APP_DESCRIPTION", "APP_VERSION", "APP_ENV", "HOST", "PORT", "WORKERS",
+    "LOG_LEVEL", "LOG_FORMAT", "LOG_FILE", "CORS_ORIGINS", "ADMIN_TOKEN", "MAX_BODY_BYTES",
+    "MAX_DELAY_SECONDS", "SHUTDOWN_TIMEOUT_SECONDS", "DEPENDENCIES", "DEPENDENCY_TIMEOUT_SECONDS",
+)  # fmt: skip
+LAUNCHER = Launcher()
 
 
 def server_env(port: int, extra: Mapping[str, str]) -> dict[str, str]:
@@ -61,7 +112,7 @@ class Server:
         env = server_env(self.port, {"LOG_FILE": str(self.log_file), **self.extra_env})
         with self.stdout_path.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", f"lockstep_{self.implementation}"],
+                LAUNCHER.command(self.implementation, env, self.workdir),
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

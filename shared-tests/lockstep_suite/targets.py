@@ -111,7 +111,7 @@ class InProcessTarget:
         url = _url("http://testserver", path)
         if inspect.iscoroutinefunction(type(self.app).__call__):
             return asyncio.run(self._asgi(method, url, headers, body))
-        transport = httpx.WSGITransport(app=self.app)
+        transport = httpx.WSGITransport(app=_as_wsgi_server_would(self.app))
         with httpx.Client(transport=transport, trust_env=False) as client:
             return _reply(client.request(method, url, headers=dict(headers or {}), content=body))
 
@@ -132,6 +132,16 @@ class InProcessTarget:
             return _reply(
                 await client.request(method, url, headers=dict(headers or {}), content=content)
             )
+
+
+def _as_wsgi_server_would(app: Any) -> Any:
+    """httpx hands PATH_INFO over decoded as UTF-8; PEP 3333 servers pass the bytes as latin-1."""
+
+    def call(environ: dict[str, Any], start_response: Any) -> Any:
+        environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
+        return app(environ, start_response)
+
+    return call
 
 
 @contextlib.contextmanager
