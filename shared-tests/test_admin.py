@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lockstep_suite.expect import JSON, PROBLEM, problem
+from lockstep_suite.expect import JSON, PROBLEM, expect, problem
 from lockstep_suite.targets import ADMIN_TOKEN, Body, Reply, Target
 
 RID = "test-rid-1"
@@ -64,13 +64,6 @@ def request(
     reply = target.request(method, path, {"X-Request-ID": RID, **headers}, body)
     assert reply.header("X-Request-ID") == RID
     return reply
-
-
-def expect(reply: Reply, status: int, content_type: str, body: bytes) -> None:
-    assert reply.status == status
-    assert reply.header("Content-Type") == content_type
-    assert reply.body == body
-    assert reply.header("Content-Length") == str(len(body))
 
 
 def put(target: Target, flag: Flag, value: bool) -> Reply:

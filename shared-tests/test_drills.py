@@ -2,7 +2,7 @@
 
 import pytest
 
-from lockstep_suite.expect import JSON, PROBLEM, problem
+from lockstep_suite.expect import JSON, PROBLEM, expect, problem
 from lockstep_suite.targets import Reply, Target
 
 RID = "test-rid-1"
@@ -15,13 +15,6 @@ def call(target: Target, path: str) -> Reply:
     reply = target.request("GET", path, {"X-Request-ID": RID})
     assert reply.header("X-Request-ID") == RID
     return reply
-
-
-def expect(reply: Reply, status: int, content_type: str, body: bytes) -> None:
-    assert reply.status == status
-    assert reply.header("Content-Type") == content_type
-    assert reply.body == body
-    assert reply.header("Content-Length") == str(len(body))
 
 
 @pytest.mark.parametrize("seconds", ["0", "0.0", "0.05", "0.50", "0.000001", "0.100000", "0.01"])

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from lockstep_suite.expect import JSON, PROBLEM, problem
+from lockstep_suite.expect import JSON, PROBLEM, expect, problem
 from lockstep_suite.targets import Body, Reply, Target
 
 RID = "test-rid-1"
@@ -33,13 +33,6 @@ def post(target: Target, body: Body, content_type: str | None = JSON) -> Reply:
     reply = target.request("POST", "/echo", headers, body)
     assert reply.header("X-Request-ID") == RID
     return reply
-
-
-def expect(reply: Reply, status: int, content_type: str, body: bytes) -> None:
-    assert reply.status == status
-    assert reply.header("Content-Type") == content_type
-    assert reply.body == body
-    assert reply.header("Content-Length") == str(len(body))
 
 
 def echoed(message: str, metadata: dict[str, str], length: int) -> bytes:

@@ -16,7 +16,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from lockstep_suite.expect import JSON, PROBLEM, problem
+from lockstep_suite.expect import JSON, PROBLEM, expect, problem
 from lockstep_suite.targets import Reply, Target
 
 RID = "test-rid-1"
@@ -55,13 +55,6 @@ def call(target: Target, method: str, path: str) -> Reply:
     reply = target.request(method, path, {"X-Request-ID": RID})
     assert reply.header("X-Request-ID") == RID
     return reply
-
-
-def expect(reply: Reply, status: int, content_type: str, body: bytes) -> None:
-    assert reply.status == status
-    assert reply.header("Content-Type") == content_type
-    assert reply.body == body
-    assert reply.header("Content-Length") == str(len(body))
 
 
 def compact(value: Any) -> bytes:

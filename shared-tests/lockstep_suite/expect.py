@@ -58,6 +58,14 @@ def problem(status: int, request_id: str, detail: str | None = None) -> bytes:
     ).encode()
 
 
+def expect(reply: Reply, status: int, content_type: str, body: bytes) -> None:
+    """The exact status, Content-Type, body bytes and a Content-Length that matches them."""
+    assert reply.status == status
+    assert reply.header("Content-Type") == content_type
+    assert reply.body == body
+    assert reply.header("Content-Length") == str(len(body))
+
+
 def common_headers(reply: Reply, kind: str) -> None:
     """The headers every answer carries, whatever its status."""
     assert reply.header("X-Request-ID"), reply
