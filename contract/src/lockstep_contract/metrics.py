@@ -6,6 +6,7 @@ reads all of them.
 """
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from prometheus_client import (
@@ -17,7 +18,10 @@ from prometheus_client import (
     generate_latest,
     values,
 )
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from prometheus_client.samples import Sample
 
 from lockstep_contract.payloads import Stack
 from lockstep_contract.routes import UNMATCHED, Route
@@ -84,6 +88,29 @@ class Metrics:
     def render(self) -> bytes:
         if self._registry is not None:
             return generate_latest(self._registry)
+        files = MultiProcessCollector(None, str(self._multiproc_dir))  # type: ignore[no-untyped-call]
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, str(self._multiproc_dir))  # type: ignore[no-untyped-call]
+        registry.register(_Ordered(files))
         return generate_latest(registry)
+
+
+class _Ordered(Collector):
+    """The workers' files read in a fixed order, whatever order the files are found in:
+    families as one process lists them (requests, duration, info), then samples by labels."""
+
+    _FAMILIES = ("http_requests", "http_request_duration_seconds", "lockstep_info")
+
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
+
+    def collect(self) -> Iterable[Metric]:
+        families = sorted(self._collector.collect(), key=lambda f: self._FAMILIES.index(f.name))
+        for family in families:
+            family.samples.sort(key=_sample_order)
+            yield family
+
+
+def _sample_order(sample: Sample) -> tuple[list[tuple[str, str]], str, float]:
+    # Buckets by their bound, not as text ("10.0" after "5.0"), then _count and _sum.
+    labels = sorted((name, value) for name, value in sample.labels.items() if name != "le")
+    return labels, sample.name, float(sample.labels.get("le", "0"))
