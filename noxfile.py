@@ -12,7 +12,7 @@ import nox
 
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "typecheck", "parity", "compare"]
+nox.options.sessions = ["lint", "typecheck", "parity", "compare", "fuzz"]
 nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
@@ -45,7 +45,7 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the contract package, every implementation and the suite."""
     install(session)
     sources = ["contract/src", *(f"implementations/{name}/src" for name in IMPLEMENTATIONS)]
-    session.run("mypy", *sources, "shared-tests")
+    session.run("mypy", *sources, "shared-tests", "fuzz")
 
 
 @nox.session
@@ -73,11 +73,21 @@ def parity(session: nox.Session, implementation: str) -> None:
 
 @nox.session
 def compare(session: nox.Session) -> None:
-    """One corpus of requests to every implementation's real server: identical answers."""
+    """The corpus and the hostile catalogue sent to every implementation's real server:
+    identical answers."""
     install(session)
     session.run(
-        "pytest", "shared-tests/test_comparison.py", "-p", "no:cacheprovider", *session.posargs
-    )
+        "pytest", "shared-tests/test_comparison.py", "shared-tests/test_hostile.py",
+        "-m", "process", "-p", "no:cacheprovider", *session.posargs,
+    )  # fmt: skip
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """schemathesis against every implementation's real server, every check, seed 1
+    (fuzz/run.py; e.g. `nox -s fuzz -- --impl flask --max-examples 100 --seed 7`)."""
+    install(session)
+    session.run("python", "fuzz/run.py", *session.posargs)
 
 
 def container_engine(session: nox.Session) -> str:

@@ -69,6 +69,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "container: tests an image; selected only with --container-engine"
     )
+    config.addinivalue_line(
+        "markers", "host_processes: reads the server's processes; deselected for containers"
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -80,6 +83,8 @@ def _cannot_run(config: pytest.Config, item: pytest.Item) -> bool:
         return True
     if not config.getoption("container_engine") and item.get_closest_marker("container"):
         return True  # the images are tested by `nox -s containers`
+    if config.getoption("container_engine") and item.get_closest_marker("host_processes"):
+        return True  # reads the server's processes in /proc, which a container hides
     # A variant target with no kind left by --kind (e.g. --kind workers2) is parametrised
     # with pytest's NOTSET placeholder: nothing to test.
     callspec = getattr(item, "callspec", None)

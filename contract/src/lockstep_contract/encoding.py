@@ -3,6 +3,10 @@
 import json
 from typing import Any
 
+# Deeper bodies are 400: no contract body nests more than 2 levels, and without a fixed limit
+# the cut-off would be Python's recursion limit, which moves with each framework's stack.
+MAX_DEPTH = 64
+
 
 class BodyError(ValueError):
     """The request body is not one strict UTF-8 JSON value."""
@@ -25,23 +29,26 @@ def loads(body: bytes) -> Any:
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         # ValueError covers JSONDecodeError and integers past sys.get_int_max_str_digits().
         raise BodyError(str(exc)) from None
-    _reject_lone_surrogates(value)
+    _check_values(value)
     return value
 
 
-def _reject_lone_surrogates(value: Any) -> None:
-    # json.loads accepts "\ud800"; such a string cannot be written back as UTF-8.
-    stack = [value]
+def _check_values(value: Any) -> None:
+    """Nesting within MAX_DEPTH, and no lone surrogate (json.loads accepts "\ud800", but
+    such a string cannot be written back as UTF-8)."""
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, str):
             _check_text(item)
+        elif isinstance(item, dict | list) and depth > MAX_DEPTH:
+            raise BodyError(f"nested deeper than {MAX_DEPTH}")
         elif isinstance(item, dict):
             for key, member in item.items():
                 _check_text(key)
-                stack.append(member)
+                stack.append((member, depth + 1))
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((member, depth + 1) for member in item)
 
 
 def _check_text(text: str) -> None:
