@@ -45,7 +45,7 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the contract package, every implementation and the suite."""
     install(session)
     sources = ["contract/src", *(f"implementations/{name}/src" for name in IMPLEMENTATIONS)]
-    session.run("mypy", *sources, "shared-tests", "fuzz")
+    session.run("mypy", *sources, "shared-tests", "fuzz", "bench")
 
 
 @nox.session
@@ -133,6 +133,28 @@ def containers(session: nox.Session) -> None:
         "--kind", "server", "--kind", "workers2", f"--junitxml={REPORTS / 'containers.xml'}",
         *session.posargs,
     )  # fmt: skip
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """wrk load per endpoint and server option against minimal apps: bench/results/bench.*
+
+    Needs wrk. Options pass through: `nox -s bench -- --duration 5 --only flask`.
+    """
+    install(session)
+    # The httptools + uvloop variant is measured from a scratch venv made with nox's own uv.
+    session.run("python", "bench/bench.py", *session.posargs, env={"UV": nox.virtualenv.UV})
+
+
+@nox.session
+def images(session: nox.Session) -> None:
+    """Image size, start time and memory against minimal-app images: bench/results/images.*
+
+    Builds missing images (PYTHON_IMAGE for another base) with Docker or podman, as `containers`.
+    """
+    engine = container_engine(session)
+    install(session)
+    session.run("python", "bench/images.py", *session.posargs, env={"CONTAINER_ENGINE": engine})
 
 
 @nox.session

@@ -1,0 +1,40 @@
+"""Where things are, and which implementations exist (one folder each, as in noxfile.py)."""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+MINIMAL = BENCH / "minimal"
+LUA = BENCH / "lua"
+RESULTS = BENCH / "results"
+SERVE = BENCH / "serve.py"
+
+
+@dataclass(frozen=True)
+class Implementation:
+    name: str
+    server: str  # "gunicorn" (WSGI) or "uvicorn" (ASGI), read from its dependencies
+
+    @property
+    def module(self) -> str:
+        return f"lockstep_{self.name}"
+
+    @property
+    def has_minimal(self) -> bool:
+        return (MINIMAL / f"{self.name}_app.py").is_file()
+
+    @property
+    def baseline_server(self) -> str:
+        """serve.py's --server that starts a baseline the way this implementation is served."""
+        return "gunicorn-gthread" if self.server == "gunicorn" else "uvicorn"
+
+
+def implementations(names: list[str] | None = None) -> list[Implementation]:
+    found = []
+    for pyproject in sorted(ROOT.glob("implementations/*/pyproject.toml")):
+        dependencies = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+        wsgi = any(str(dep).startswith("gunicorn") for dep in dependencies)
+        found.append(Implementation(pyproject.parent.name, "gunicorn" if wsgi else "uvicorn"))
+    return [impl for impl in found if not names or impl.name in names]
