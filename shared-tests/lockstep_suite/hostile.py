@@ -24,6 +24,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from lockstep_suite.corpus import Step
 from lockstep_suite.expect import CORS_ORIGIN, GENERATED_ID, JSON, PROBLEM, problem
+from lockstep_suite.rawheaders import call_wsgi
 from lockstep_suite.targets import ADMIN_TOKEN, HttpTarget, InProcessTarget, Reply, Target
 
 LIMIT = 65536  # MAX_BODY_BYTES of the suite's configuration
@@ -1201,23 +1202,8 @@ def _wsgi(app: Callable[..., Any], case: Hostile) -> Reply:
     environ.update({key: ",".join(values) for key, values in repeated.items()})
     if case.chunks is not None:
         environ["wsgi.input_terminated"] = True
-    started: list[tuple[str, list[tuple[str, str]]]] = []
-
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: object = None
-    ) -> Callable[[bytes], None]:
-        started.append((status, headers))
-        return lambda _: None
-
-    result = app(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    status, headers = started[-1]
-    return Reply(int(status[:3]), list(headers), b"" if case.method == "HEAD" else body)
+    reply = call_wsgi(app, environ)
+    return replace(reply, body=b"") if case.method == "HEAD" else reply
 
 
 # -- checking ----------------------------------------------------------------------------------

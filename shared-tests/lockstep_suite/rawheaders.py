@@ -41,6 +41,11 @@ def _wsgi(app: Any, method: str, path: str, headers: Mapping[str, bytes]) -> Rep
     }
     for name, value in headers.items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value.decode("latin-1")
+    return call_wsgi(app, environ)
+
+
+def call_wsgi(app: Any, environ: dict[str, Any]) -> Reply:
+    """Call a WSGI application as a server would: the whole body, then close()."""
     started: list[tuple[str, list[tuple[str, str]]]] = []
 
     def start_response(
