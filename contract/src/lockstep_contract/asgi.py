@@ -30,14 +30,20 @@ class ContractMiddleware:
             await self.app(scope, receive, send)
             return
         headers: dict[str, str] = {}
+        repeated = False
         for raw_name, raw_value in scope["headers"]:
             name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-            # Repeated fields are joined as WSGI servers join them (RFC 9110, 5.3).
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
-        # ...and handed on joined, so that every framework reads a repeated field alike.
-        scope["headers"] = [
-            (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
-        ]
+            if name in headers:
+                # Repeated fields are joined as WSGI servers join them (RFC 9110, 5.3)...
+                headers[name] = f"{headers[name]},{value}"
+                repeated = True
+            else:
+                headers[name] = value
+        if repeated:
+            # ...and handed on joined, so that every framework reads a repeated field alike.
+            scope["headers"] = [
+                (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+            ]
         exchange = Exchange(self.runtime, scope["method"], scope["path"], headers.get)
         scope.setdefault("state", {})["request_id"] = exchange.request_id
         status = 500

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lockstep_contract import problems, requestid
+from lockstep_contract import logs, problems, requestid
 from lockstep_contract.logs import ACCESS_LOGGER
 from lockstep_contract.routes import UNMATCHED, match
 from lockstep_contract.runtime import Runtime
@@ -107,12 +107,9 @@ class Exchange:
         """Count the request and write its access line."""
         seconds = time.perf_counter() - self.started
         self.runtime.metrics.observe(self.method, self.route, status, seconds)
-        _ACCESS.info(
-            "%s %s %s",
-            self.method,
-            self.path,
-            status,
-            extra={
+        logs.access(
+            _ACCESS,
+            {
                 "request_id": self.request_id,
                 "method": self.method,
                 "path": self.path,

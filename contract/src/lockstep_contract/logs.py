@@ -2,15 +2,16 @@
 
 import json
 import logging
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 from lockstep_contract.settings import Settings
 
 ACCESS_LOGGER = "lockstep.access"
 ERROR_LOGGER = "lockstep.error"
-# Extra keys of an access line, in contract order.
-ACCESS_KEYS = ("request_id", "method", "path", "route", "status", "duration_ms")
+# The record attribute holding an access line's own keys, in contract order (see access()).
+ACCESS_FIELDS = "access_fields"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class ContractFormatter(logging.Formatter):
@@ -20,23 +21,54 @@ class ContractFormatter(logging.Formatter):
         super().__init__()
         self.implementation = implementation
         self.style_name = style_name
+        self._second = -1
+        self._second_text = ""
 
     def format(self, record: logging.LogRecord) -> str:
-        moment = datetime.fromtimestamp(record.created, UTC)
+        # Every handler formats the record again (stdout, then LOG_FILE): keep the first.
+        cached: str | None = getattr(record, "contract_line", None)
+        if cached is None:
+            cached = record.contract_line = self._format(record)
+        return cached
+
+    def _format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
-        line.update({key: getattr(record, key) for key in ACCESS_KEYS if hasattr(record, key)})
+        line.update(getattr(record, ACCESS_FIELDS, ()))
         line["implementation"] = self.implementation
         if record.exc_info:
             line["exc_info"] = self.formatException(record.exc_info)
         if self.style_name == "json":
-            return json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str)
+            return _ENCODER.encode(line)
         head = f"{line.pop('time')} {line.pop('level')} {line.pop('logger')} {line.pop('message')}"
         return " ".join([head, *(f"{key}={value}" for key, value in line.items())])
+
+    def _time(self, created: float) -> str:
+        """RFC 3339 UTC with milliseconds; the part up to the second is made once a second."""
+        second = int(created)
+        if second != self._second:
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+            self._second = second
+        return f"{self._second_text}{int((created - second) * 1000):03d}Z"
+
+
+def access(logger: logging.Logger, fields: dict[str, Any]) -> None:
+    """One access line: `fields` are its own keys in contract order (request_id ... duration_ms).
+
+    The record is made directly: logging.info() would first walk the stack for the caller's
+    file and line, which an access line does not carry.
+    """
+    if logger.isEnabledFor(logging.INFO):
+        message = f"{fields['method']} {fields['path']} {fields['status']}"
+        record = logger.makeRecord(
+            logger.name, logging.INFO, __file__, 0, message, (), None,
+            extra={ACCESS_FIELDS: fields},
+        )  # fmt: skip
+        logger.handle(record)
 
 
 def logging_config(settings: Settings, implementation: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_MAX_CHILDREN = 4096
 
 
 class Metrics:
@@ -78,12 +79,26 @@ class Metrics:
             stack.python_version,
         ).set(1)
         self._registry = own
+        # labels() takes a lock and builds its key on every call; a request reuses its children.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, route: Route | None, status: int, seconds: float) -> None:
-        label = method if method in METHODS else "OTHER"
         template = route.template if route is not None else UNMATCHED
-        self.requests.labels(label, template, str(status)).inc()
-        self.duration.labels(label, template).observe(seconds)
+        key = (method, template, status)
+        children = self._children.get(key)
+        if children is None:
+            label = method if method in METHODS else "OTHER"
+            children = (
+                self.requests.labels(label, template, str(status)),
+                self.duration.labels(label, template),
+            )
+            # Bounded like the label set: the methods, the routes and the statuses answered
+            # (any unknown method counts once as "OTHER" but is a key of its own, so cap).
+            if len(self._children) < _MAX_CHILDREN:
+                self._children[key] = children
+        requests, duration = children
+        requests.inc()
+        duration.observe(seconds)
 
     def render(self) -> bytes:
         if self._registry is not None:

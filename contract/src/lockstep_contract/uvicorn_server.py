@@ -92,6 +92,11 @@ def run(factory: str, implementation: str) -> None:
     if settings.workers > 1:
         # uvicorn builds its workers from this module-level name and offers no setting for it.
         multiprocess.Process = _Worker  # type: ignore[misc]
-        _Supervisor(config, sockets=[config.bind_socket()]).run()
+        listener = config.bind_socket()
+        # uvicorn binds this socket with proto 0, so asyncio leaves Nagle on for connections
+        # accepted from it and each keep-alive answer waits ~40 ms for a delayed ACK
+        # (Kludex/uvicorn#3149); Linux passes the option on to accepted sockets.
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _Supervisor(config, sockets=[listener]).run()
     else:
         server.run()

@@ -84,12 +84,12 @@ def _buffer_body(environ: Environ, exchange: Exchange) -> Answer | None:
     return None
 
 
+# uvicorn writes http.HTTPStatus's phrase; werkzeug its own upper-case one ("NOT FOUND").
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
 def _status_line(code: int) -> str:
-    # uvicorn writes http.HTTPStatus's phrase; werkzeug its own upper-case one ("NOT FOUND").
-    try:
-        return f"{code} {HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"{code} Unknown"
+    return _STATUS_LINES.get(code) or f"{code} Unknown"
 
 
 def _send_answer(start: StartResponse, answer: Answer, bodiless: bool) -> list[bytes]:

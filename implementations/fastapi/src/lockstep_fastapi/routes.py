@@ -1,7 +1,7 @@
 """The contract's handlers, one APIRouter per tag, in contract order; bodies are pydantic models."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -62,12 +62,14 @@ class ReadinessIn(BaseModel):
     ready: StrictBool
 
 
-def get_runtime(request: Request) -> Runtime:
+# Handlers and dependencies that never block are `async def`: FastAPI runs a plain def in its
+# thread pool, a hop that cost more than half of /health's time (bench/README.md).
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_request_id(request: Request) -> str:
+async def get_request_id(request: Request) -> str:
     request_id: str = request.state.request_id
     return request_id
 
@@ -86,10 +88,10 @@ async def json_body(request: Request) -> Any:
         raise HTTPException(400, problems.INVALID_JSON) from None
 
 
-def body_as(model: type[Model]) -> Callable[[Any], Model]:
+def body_as(model: type[Model]) -> Callable[[Any], Awaitable[Model]]:
     """A dependency: the JSON body validated as `model`; a rejection is a 422."""
 
-    def validate(body: Annotated[Any, Depends(json_body)]) -> Model:
+    async def validate(body: Annotated[Any, Depends(json_body)]) -> Model:
         try:
             return model.model_validate(body)
         except ValidationError as error:
@@ -98,7 +100,7 @@ def body_as(model: type[Model]) -> Callable[[Any], Model]:
     return validate
 
 
-def require_admin(request: Request, runtime: RuntimeDep) -> None:
+async def require_admin(request: Request, runtime: RuntimeDep) -> None:
     refusal = rules.admin_refusal(
         request.headers.get("authorization"), runtime.settings.admin_token
     )
@@ -113,51 +115,53 @@ probes = APIRouter(tags=["probes"])
 echo = APIRouter(tags=["echo"])
 drills = APIRouter(tags=["drills"])
 admin = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
-ROUTERS = (meta, probes, echo, drills, admin)
+# Probes first: a probe target answers them most, and FastAPI tries routes in this order.
+ROUTERS = (probes, meta, echo, drills, admin)
 GET = ["GET", "HEAD"]
 
 
 @meta.api_route("/", methods=GET)
-def get_root(runtime: RuntimeDep) -> dict[str, Any]:
+async def get_root(runtime: RuntimeDep) -> dict[str, Any]:
     return payloads.root(runtime.settings)
 
 
 @probes.api_route("/health", methods=GET)
-def get_health(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
-    response.status_code, body = payloads.health(runtime.state)
-    return body
+async def get_health(runtime: RuntimeDep) -> Response:
+    status, body = payloads.health(runtime.state)
+    return ContractJSONResponse(body, status_code=status)
 
 
 @probes.api_route("/readiness", methods=GET)
-def get_readiness(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
+def get_readiness(runtime: RuntimeDep) -> Response:
     # A plain def: FastAPI runs it in a thread, so dependency checks never block the loop.
     checks = payloads.readiness_checks(runtime.settings, runtime.state)
-    response.status_code, body = payloads.readiness(checks)
-    return body
+    status, body = payloads.readiness(checks)
+    return ContractJSONResponse(body, status_code=status)
 
 
 @meta.api_route("/info", methods=GET)
-def get_info(runtime: RuntimeDep) -> dict[str, Any]:
+async def get_info(runtime: RuntimeDep) -> dict[str, Any]:
     return payloads.info(runtime.settings, runtime.stack, runtime.started_at)
 
 
 @meta.api_route("/metrics", methods=GET)
 def get_metrics(runtime: RuntimeDep) -> Response:
+    # A plain def, in a thread: with several workers it reads every worker's files from disk.
     return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
 
 @meta.api_route("/openapi.json", methods=GET)
-def get_openapi() -> Response:
+async def get_openapi() -> Response:
     return Response(documents.openapi_json(), media_type="application/json")
 
 
 @meta.api_route("/docs", methods=GET)
-def get_docs(runtime: RuntimeDep) -> Response:
+async def get_docs(runtime: RuntimeDep) -> Response:
     return Response(documents.docs_page(runtime.settings.app_name), media_type=documents.HTML)
 
 
 @meta.api_route("/docs/{asset}", methods=GET)
-def get_docs_asset(asset: str) -> Response:
+async def get_docs_asset(asset: str) -> Response:
     content = documents.docs_asset(asset)
     if content is None:
         raise HTTPException(404, problems.NOT_FOUND)
@@ -165,7 +169,7 @@ def get_docs_asset(asset: str) -> Response:
 
 
 @echo.post("/echo")
-def post_echo(
+async def post_echo(
     payload: Annotated[EchoIn, Depends(body_as(EchoIn))], request_id: RequestId
 ) -> dict[str, Any]:
     return payloads.echo(payload.message, payload.metadata, request_id)
@@ -181,7 +185,7 @@ async def get_delay(seconds: str, runtime: RuntimeDep) -> Response:
 
 
 @drills.api_route("/status/{code}", methods=GET)
-def get_status(code: str) -> Response:
+async def get_status(code: str) -> Response:
     status = rules.status_code(code)
     if status is None:
         raise HTTPException(400, problems.BAD_STATUS_CODE)
@@ -191,7 +195,7 @@ def get_status(code: str) -> Response:
 
 
 @admin.put("/liveness")
-def put_liveness(
+async def put_liveness(
     payload: Annotated[LivenessIn, Depends(body_as(LivenessIn))], runtime: RuntimeDep
 ) -> dict[str, Any]:
     runtime.state.live = payload.healthy
@@ -199,7 +203,7 @@ def put_liveness(
 
 
 @admin.put("/readiness")
-def put_readiness(
+async def put_readiness(
     payload: Annotated[ReadinessIn, Depends(body_as(ReadinessIn))], runtime: RuntimeDep
 ) -> dict[str, Any]:
     runtime.state.ready = payload.ready

@@ -79,7 +79,7 @@ drills = Blueprint("drills", __name__)
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 # A blueprint's before_request runs only for its matched routes: 404 and 405 come first.
 admin.before_request(require_admin)
-BLUEPRINTS = (meta, probes, echo, drills, admin)
+BLUEPRINTS = (probes, meta, echo, drills, admin)
 
 
 @meta.get("/")

@@ -19,7 +19,7 @@ from litestar.exceptions import (
 from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.serialization import default_serializer
-from litestar.types import Serializer
+from litestar.types import ASGIApp, Receive, Scope, Send, Serializer
 
 from lockstep_contract import documents, encoding, payloads, problems, rules, validation
 from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -102,17 +102,27 @@ def body_as(struct: type[Body]) -> Provide:
     return Provide(convert)
 
 
-def exact_path(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Litestar routes "/health/" and "//health" as "/health"; the contract answers 404."""
-    # scope["path"] now holds the folded path; raw_path is the path as sent (ASGI lets a
-    # server omit it: then nothing better than the folded path is known).
-    raw = connection.scope.get("raw_path")
-    sent = unquote(raw.decode("latin-1")) if raw else connection.scope["path"]
-    if match(sent) is None:
-        raise NotFoundException(detail=problems.NOT_FOUND)
+def exact_path(app: ASGIApp) -> ASGIApp:
+    """Litestar routes "/health/" and "//health" as "/health"; the contract answers 404.
+
+    Middleware, so it runs after routing and before the admin guard (404 before 401)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        # scope["path"] now holds the folded path; raw_path is the path as sent (ASGI lets a
+        # server omit it: then nothing better than the folded path is known).
+        raw = scope.get("raw_path")
+        sent = unquote(raw.decode("latin-1")) if raw else scope["path"]
+        if match(sent) is None:
+            raise NotFoundException(detail=problems.NOT_FOUND)
+        await app(scope, receive, send)
+
+    return middleware
 
 
-def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def require_admin(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    # async: Litestar runs a sync guard in its thread pool.
     runtime: Runtime = connection.app.state.runtime
     refusal = rules.admin_refusal(
         connection.headers.get("authorization"), runtime.settings.admin_token
@@ -225,4 +235,4 @@ admin = Router(
     guards=[require_admin],
     route_handlers=[put_liveness, put_readiness],
 )
-ROUTERS = (meta, probes, echo, drills, admin)
+ROUTERS = (probes, meta, echo, drills, admin)
