@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from lockstep_suite.expect import CORS_ORIGIN, GENERATED_ID, KNOWN_PATHS, VOLATILE
+from lockstep_suite.expect import CORS_ORIGIN, GENERATED_ID, INFO_VARYING, KNOWN_PATHS, VOLATILE
 from lockstep_suite.targets import ADMIN_TOKEN, ROOT, Reply
 
 CONTRACT = ROOT / "contract" / "openapi.yaml"
@@ -19,17 +19,6 @@ JSON_TYPE = {"Content-Type": "application/json"}
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ADMIN = {**AUTH, **JSON_TYPE}
 LIMIT = 65536  # MAX_BODY_BYTES of the suite's configuration
-# The /info members whose values may differ (and so the length of its body).
-INFO_VARYING = (
-    "implementation",
-    "framework",
-    "framework_version",
-    "server",
-    "server_version",
-    "python_version",
-    "hostname",
-    "started_at",
-)
 _INFO_VALUE = re.compile(rb'"(' + "|".join(INFO_VARYING).encode() + rb')":"(?:[^"\\]|\\.)*"')
 _LABEL_VALUE = re.compile(r'="(?:[^"\\]|\\.)*"')
 

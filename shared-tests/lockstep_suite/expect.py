@@ -96,3 +96,17 @@ def comparable_headers(reply: Reply, also: frozenset[str] = frozenset()) -> list
     return sorted(
         (name.lower(), value) for name, value in reply.headers if name.lower() not in skipped
     )
+
+
+# /info's members in contract order; the stack's and the instance's values may differ between
+# implementations (an allowed difference), and the stack's are the info gauge's labels.
+INFO_STACK = (
+    "implementation",
+    "framework",
+    "framework_version",
+    "server",
+    "server_version",
+    "python_version",
+)
+INFO_VARYING = (*INFO_STACK, "hostname", "started_at")
+INFO_KEYS = ("name", "description", "version", "environment", *INFO_VARYING)
