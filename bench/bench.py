@@ -20,7 +20,7 @@ if __package__ in (None, ""):
     # `python bench/bench.py`: import this folder as the package `bench`, not as a script dir.
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import procs, report, servers, wrk
+from bench import overhead, procs, report, servers, wrk
 from bench.load import ENDPOINTS, HEALTH, Plan, compare
 from bench.project import RESULTS, SERVE, Implementation, implementations
 
@@ -143,6 +143,8 @@ def main() -> int:
     notes: list[str] = []
     errors: list[str] = []
     data: dict[str, Any] = {"meta": meta(), "plan": asdict(plan)}
+    say("in-process cost per request (bench/overhead.py)")
+    data["overhead"] = overhead.run(impls)
     data["results"] = run_baselines(plan, impls, errors)
     data["server_options"] = (
         [] if args.no_server_options else run_options(plan, impls, notes, errors)

@@ -141,6 +141,31 @@ def _options(data: Row) -> list[str]:
     return table(header, body)
 
 
+def _overhead(data: Row) -> list[str]:
+    body = [
+        [
+            o["implementation"],
+            f"GET {o['path']}",
+            num(o["minimal_us"]),
+            num(o["minimal_middleware_us"]),
+            num(o["implementation_us"]),
+            num(o["middleware_us"]),
+            num(o["application_us"]),
+        ]
+        for o in data.get("overhead", [])
+    ]
+    header = [
+        "implementation",
+        "endpoint",
+        "minimal µs",
+        "minimal in the middleware µs",
+        "implementation µs",
+        "middleware's share µs",
+        "application's share µs",
+    ]
+    return table(header, body)
+
+
 def markdown(data: Row) -> str:
     plan, meta = data["plan"], data["meta"]
     lines = [
@@ -168,6 +193,20 @@ def markdown(data: Row) -> str:
         "",
         *_targets(data),
     ]
+    if data.get("overhead"):
+        lines += [
+            "",
+            "## Where the time goes (CPU per request, in process)",
+            "",
+            "Each app called directly, without a server or a network (`bench/overhead.py`, best "
+            "of several batches): the framework's minimal app, the same app inside the "
+            "contract's middleware (request id, headers, access line, metrics), and the "
+            "implementation. The middleware's share is the contract's cross-cutting work; the "
+            "application's share is the rest of the full app (its routes, dependencies and "
+            "error handlers).",
+            "",
+            *_overhead(data),
+        ]
     if data["server_options"]:
         title = f"## Server options (GET /health, {plan['connections']} connections)"
         lines += ["", title, "", *_options(data)]

@@ -4,9 +4,10 @@
 
 `contract` is the implementation's create_app, `minimal` bench/minimal/<impl>_app.py, `bare`
 a raw ASGI or WSGI callable. SERVER: `uvicorn` (lockstep_contract.uvicorn_server as is),
-`uvicorn-fast` (the same with httptools and uvloop), `gunicorn-gthread` and `gunicorn-sync`
-(lockstep_flask's gunicorn options, that worker class), `gunicorn-uvicorn` (the same options
-with uvicorn's worker, h11 and asyncio). Configured by the contract's variables (PORT, ...).
+`uvicorn-uvloop` (the same on uvloop), `uvicorn-fast` (httptools and uvloop),
+`gunicorn-gthread` and `gunicorn-sync` (lockstep_flask's gunicorn options, that worker class),
+`gunicorn-uvicorn` (the same options with uvicorn's worker, h11 and asyncio). Configured by
+the contract's variables (PORT, ...).
 Standalone: the minimal images run it too (bench/minimal/Dockerfile).
 """
 
@@ -19,8 +20,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SERVERS = ("uvicorn", "uvicorn-fast", "gunicorn-gthread", "gunicorn-sync", "gunicorn-uvicorn")
-ASGI_SERVERS = frozenset({"uvicorn", "uvicorn-fast", "gunicorn-uvicorn"})
+SERVERS = (
+    "uvicorn", "uvicorn-uvloop", "uvicorn-fast", "gunicorn-gthread", "gunicorn-sync",
+    "gunicorn-uvicorn",
+)  # fmt: skip
+ASGI_SERVERS = frozenset({"uvicorn", "uvicorn-uvloop", "uvicorn-fast", "gunicorn-uvicorn"})
+# What each uvicorn variant changes in the project's uvicorn Config.
+UVICORN_CHANGES: dict[str, dict[str, str]] = {
+    "uvicorn": {},
+    "uvicorn-uvloop": {"loop": "uvloop"},
+    "uvicorn-fast": {"http": "httptools", "loop": "uvloop"},
+}
 
 
 def factory_path(app: str, impl: str, server: str) -> str:
@@ -31,20 +41,21 @@ def factory_path(app: str, impl: str, server: str) -> str:
     return "bare_app:create_asgi" if server in ASGI_SERVERS else "bare_app:create_wsgi"
 
 
-def run_uvicorn(factory: str, impl: str, fast: bool) -> None:
+def run_uvicorn(factory: str, impl: str, server: str) -> None:
     import uvicorn  # noqa: PLC0415 (only the servers that need it import it)
 
     from lockstep_contract import uvicorn_server  # noqa: PLC0415
 
-    if fast:
+    changes = UVICORN_CHANGES[server]
+    if changes:
 
-        class FastConfig(uvicorn.Config):
-            # The project's runner builds its Config with http="h11", loop="asyncio";
-            # this variant keeps every other setting.
+        class ChangedConfig(uvicorn.Config):
+            # The project's runner builds its Config itself; this variant keeps every other
+            # setting.
             def __init__(self, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, **{**kwargs, "http": "httptools", "loop": "uvloop"})
+                super().__init__(*args, **{**kwargs, **changes})
 
-        uvicorn.Config = FastConfig  # type: ignore[misc]
+        uvicorn.Config = ChangedConfig  # type: ignore[misc]
     uvicorn_server.run(factory, implementation=impl)
 
 
@@ -102,7 +113,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent / "minimal"))
     factory = factory_path(args.app, args.impl, args.server)
     if args.server.startswith("uvicorn"):
-        run_uvicorn(factory, args.impl, fast=args.server == "uvicorn-fast")
+        run_uvicorn(factory, args.impl, args.server)
     else:
         run_gunicorn(factory, args.impl, args.server)
 

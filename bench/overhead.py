@@ -1,0 +1,152 @@
+"""Where an implementation's time goes, without a server or a network: the CPU time of one
+request through the framework's minimal app, the same app inside the contract's middleware,
+and the implementation, each called in this process (best of several batches).
+
+    python -m bench.overhead --impl NAME   # one implementation: prints its rows as JSON
+
+The middleware's share is what the contract's cross-cutting work costs (request id, headers,
+access line, metrics); the rest is the full application in its framework (its routes,
+dependencies, error handlers).
+"""
+
+import argparse
+import asyncio
+import importlib
+import io
+import json
+import logging.config
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from bench.project import MINIMAL, ROOT, Implementation
+
+PATHS = {"health": "/health", "not_found": "/nope"}
+BATCH, BATCHES, WARMUP = 3000, 5, 1000
+Call = Callable[[], object]
+
+
+def _asgi_call(app: Any, path: str) -> Callable[[], Any]:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    async def call() -> None:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+            "root_path": "", "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")],
+            "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000), "state": {},
+        }  # fmt: skip
+        await app(scope, receive, send)
+
+    return call
+
+
+def _wsgi_call(app: Any, path: str) -> Call:
+    def start_response(*_: object) -> None:
+        return None
+
+    def call() -> None:
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1", "HTTP_USER_AGENT": "bench", "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+            "wsgi.multiprocess": False, "wsgi.run_once": False,
+        }  # fmt: skip
+        body: Iterable[bytes] = app(environ, start_response)
+        for _ in body:
+            pass
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+    return call
+
+
+def _microseconds(call: Callable[[], Any], is_async: bool) -> float:
+    async def batch_async(n: int) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            await call()
+        return time.perf_counter() - started
+
+    def batch(n: int) -> float:
+        if is_async:
+            return asyncio.run(batch_async(n))
+        started = time.perf_counter()
+        for _ in range(n):
+            call()
+        return time.perf_counter() - started
+
+    batch(WARMUP)
+    return round(min(batch(BATCH) for _ in range(BATCHES)) / BATCH * 1e6, 1)
+
+
+def measure(impl: Implementation) -> list[dict[str, Any]]:
+    """This implementation's rows; run in a process of its own (it configures logging)."""
+    from lockstep_contract import asgi, wsgi  # noqa: PLC0415 (after the path is set)
+    from lockstep_contract.logs import logging_config  # noqa: PLC0415
+    from lockstep_contract.runtime import Runtime  # noqa: PLC0415
+    from lockstep_contract.settings import Settings  # noqa: PLC0415
+
+    sys.path.insert(0, str(MINIMAL))
+    # The access lines go where a server's stdout would, here nowhere; logging as served.
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115, PTH123 (kept for the process's life)
+    settings = Settings.from_env({})
+    logging.config.dictConfig(logging_config(settings, impl.name))
+    module = importlib.import_module(f"{impl.module}.app")
+    minimal = importlib.import_module(f"{impl.name}_app").create_app()
+    middleware = wsgi.ContractMiddleware if impl.server == "gunicorn" else asgi.ContractMiddleware
+    subjects = {
+        "minimal": minimal,
+        "minimal_middleware": middleware(minimal, Runtime.create(settings, module.STACK)),
+        "implementation": module.create_app(settings),
+    }
+    is_async = impl.server != "gunicorn"
+    make = _wsgi_call if not is_async else _asgi_call
+    rows = []
+    for endpoint, path in PATHS.items():
+        row: dict[str, Any] = {"implementation": impl.name, "endpoint": endpoint, "path": path}
+        for subject, app in subjects.items():
+            row[f"{subject}_us"] = _microseconds(make(app, path), is_async)
+        row["middleware_us"] = round(row["minimal_middleware_us"] - row["minimal_us"], 1)
+        row["application_us"] = round(row["implementation_us"] - row["minimal_middleware_us"], 1)
+        rows.append(row)
+    return rows
+
+
+def run(impls: list[Implementation]) -> list[dict[str, Any]]:
+    """Every implementation with a minimal app, each in a fresh interpreter."""
+    rows: list[dict[str, Any]] = []
+    for impl in (i for i in impls if i.has_minimal):
+        found = subprocess.run(
+            [sys.executable, "-m", "bench.overhead", "--impl", impl.name],
+            cwd=ROOT, capture_output=True, text=True, check=True, timeout=600,
+        )  # fmt: skip
+        rows += json.loads(found.stdout)
+    return rows
+
+
+def main() -> None:
+    from bench.project import implementations  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--impl", required=True)
+    chosen = implementations([parser.parse_args().impl])
+    out = sys.stdout
+    print(json.dumps(measure(chosen[0])), file=out)
+
+
+if __name__ == "__main__":
+    main()
