@@ -1,14 +1,18 @@
-"""The images (`nox -s containers`): what runs is unprivileged, read-only and labelled, and the
-compose file is one the engine accepts. Selected only with --container-engine."""
+"""The images (`nox -s containers`): what runs is unprivileged, read-only and labelled, the
+image holds no build tool, cache, source or secret, and the compose file is one the engine
+accepts. Selected only with --container-engine."""
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from lockstep_suite.drills import ADMIN, engine, healthcheck
 from lockstep_suite.servers import LAUNCHER, Server
+from lockstep_suite.targets import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.process, pytest.mark.container]
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,21 +30,41 @@ except OSError:
     writable = False
 print(json.dumps({"procs": procs, "root_writable": writable}))
 """
-
-
-def engine() -> str:
-    assert LAUNCHER.engine is not None
-    return LAUNCHER.engine
-
-
-def healthcheck(image: str) -> list[str]:
-    # Both engines answer this template (podman keeps the healthcheck out of `.Config`'s JSON).
-    found = subprocess.run(
-        [engine(), "image", "inspect", image, "--format", "{{json .Config.Healthcheck.Test}}"],
-        capture_output=True, check=True, timeout=60,
-    )  # fmt: skip
-    test: list[str] = json.loads(found.stdout)
-    return test
+# Run in the image as root (to read /root): what a runtime image must not hold. The
+# distribution's libraries under /usr embed PEM markers as parsing constants, so private keys
+# are looked for everywhere else.
+SCAN = r"""
+import json, os, re
+tools = r"gcc|g\+\+|cc|c\+\+|clang(\+\+)?|tcc|cc1(plus)?"
+compiler = re.compile(rf"(\w+-linux-gnu-)?({tools})(-[\d.]+)?")
+credential = {".netrc", ".pypirc", ".git-credentials", "id_rsa", "id_ecdsa", "id_ed25519",
+              ".env", "pip.conf", "uv.toml"}
+found = {key: [] for key in ("compilers", "uv", "caches", "sources", "credentials",
+                             "private_keys", "unreadable")}
+files = 0
+def unreadable(error): found["unreadable"].append(error.filename)
+for root, dirs, names in os.walk("/", onerror=unreadable):
+    if root == "/":
+        dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")]
+        found["sources"] += ["/src"] if "src" in dirs else []
+    found["caches"] += [os.path.join(root, d) for d in dirs if d == ".cache"]
+    found["uv"] += [os.path.join(root, d) for d in dirs if root == "/opt" and d == "uv"]
+    for name in names:
+        path = os.path.join(root, name)
+        files += 1
+        found["compilers"] += [path] if compiler.fullmatch(name) else []
+        found["uv"] += [path] if name in ("uv", "uvx") else []
+        found["sources"] += [path] if name in ("pyproject.toml", "uv.lock") else []
+        found["credentials"] += [path] if name in credential else []
+        if not path.startswith("/usr/") and os.path.isfile(path) and not os.path.islink(path):
+            with open(path, "rb") as file:
+                found["private_keys"] += [path] if b"PRIVATE KEY-----" in file.read() else []
+print(json.dumps({"files": files, **found}))
+"""
+# A name that says its value is a credential, assigned in an ENV, an ARG or a build argument.
+SECRET_ASSIGNMENT = re.compile(
+    r"\b\w*(TOKEN|PASSW|SECRET|API_?KEY|PRIVATE_?KEY|CREDENTIAL)\w*=", re.I
+)
 
 
 def test_container_has_no_root_process_no_capabilities_and_a_read_only_root(
@@ -92,12 +116,7 @@ def test_image_healthcheck_reports_the_liveness_flag(implementation: str) -> Non
     target = server.target("server")
     try:
         healthy = subprocess.run([engine(), "exec", name, *command], check=False, timeout=30)
-        off = target.request(
-            "PUT", "/admin/liveness",
-            {"Authorization": "Bearer suite-admin-token-0123456789",
-             "Content-Type": "application/json"},
-            b'{"healthy":false}',
-        )  # fmt: skip
+        off = target.request("PUT", "/admin/liveness", ADMIN, b'{"healthy":false}')
         unhealthy = subprocess.run(
             [engine(), "exec", name, *command], capture_output=True, check=False, timeout=30
         )
@@ -106,6 +125,49 @@ def test_image_healthcheck_reports_the_liveness_flag(implementation: str) -> Non
     assert healthy.returncode == 0
     assert off.status == 200
     assert unhealthy.returncode != 0
+
+
+def test_image_holds_no_compiler_cache_uv_source_or_credential(implementation: str) -> None:
+    image = LAUNCHER.image.format(implementation=implementation)
+    found = subprocess.run(
+        [engine(), "run", "--rm", "--network", "none", "--no-healthcheck", "--user", "0:0",
+         "--entrypoint", "python", image, "-c", SCAN],
+        capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
+    report = json.loads(found.stdout)
+    assert report.pop("files") > 1000  # the walk saw the whole image
+    assert report == {
+        "compilers": [], "uv": [], "caches": [], "sources": [], "credentials": [],
+        "private_keys": [], "unreadable": [],
+    }  # fmt: skip
+
+
+def history(image: str) -> list[str]:
+    """The instruction (with its build arguments) that made each layer of `image`."""
+    found = subprocess.run(
+        [engine(), "history", "--no-trunc", "--format", "{{json .}}", image],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    text = found.stdout.decode()
+    # podman prints one JSON array, docker one object per line.
+    entries = json.loads(text) if text.lstrip().startswith("[") else [
+        json.loads(line) for line in text.splitlines() if line.strip()
+    ]  # fmt: skip
+    return [str(entry["CreatedBy"]) for entry in entries]
+
+
+def test_image_history_and_environment_hold_no_secret(implementation: str) -> None:
+    image = LAUNCHER.image.format(implementation=implementation)
+    found = subprocess.run(
+        [engine(), "image", "inspect", image, "--format", "{{json .Config.Env}}"],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    env: list[str] = json.loads(found.stdout)
+    steps = history(image)
+    assert any(step.endswith('ENTRYPOINT ["lockstep"]') for step in steps), steps
+    assert [name.split("=", 1)[0] for name in env if SECRET_ASSIGNMENT.search(name)] == []
+    leaks = [step for step in steps if SECRET_ASSIGNMENT.search(step) or ADMIN_TOKEN in step]
+    assert leaks == []
 
 
 def test_compose_file_is_accepted_by_the_engine() -> None:

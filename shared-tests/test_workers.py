@@ -8,18 +8,19 @@ import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from lockstep_suite.drills import ADMIN, SIGNAL_DELIVERY, fetch, outcome, refused_or_not_ready
 from lockstep_suite.servers import Server
-from lockstep_suite.targets import ADMIN_TOKEN, Target
+from lockstep_suite.targets import Target
 
 pytestmark = pytest.mark.process
 
 SHUTDOWN_TIMEOUT = 5
-ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -92,29 +93,6 @@ def test_metrics_sum_every_worker(instance: Target) -> None:
     assert counted == count
 
 
-def outcome(client: httpx.Client, path: str) -> str:
-    """`<status> <body>` of one request, or the name of the transport error."""
-    try:
-        response = client.get(path)
-    except httpx.TransportError as error:
-        return type(error).__name__
-    return f"{response.status_code} {response.text}"
-
-
-def fetch(base_url: str, path: str, timeout: float = 15.0) -> str:
-    """`outcome` of one request on a connection of its own."""
-    with httpx.Client(base_url=base_url, trust_env=False, timeout=timeout) as client:
-        return outcome(client, path)
-
-
-def refused_or_not_ready(result: str) -> bool:
-    failed = '{"name":"shutdown","status":"fail"}'
-    return not result[:1].isdigit() or (result.startswith("503 ") and failed in result)
-
-
-SIGNAL_DELIVERY = 0.25
-
-
 @pytest.mark.parametrize("workers", ["1", "2"], ids=["workers1", "workers2"])
 def test_sigterm_drains_and_exits_zero(implementation: str, workers: str) -> None:
     env = {"WORKERS": workers, "SHUTDOWN_TIMEOUT_SECONDS": str(SHUTDOWN_TIMEOUT)}
@@ -132,9 +110,7 @@ def test_sigterm_drains_and_exits_zero(implementation: str, workers: str) -> Non
             time.sleep(1.0)  # the slow request is in flight, even on a busy machine
             os.kill(server.process.pid, signal.SIGTERM)
             signalled = time.monotonic()
-            # A signal reaches a server's master (and, in a container, goes through the
-            # engine's client) asynchronously: give it a moment to arrive.
-            time.sleep(SIGNAL_DELIVERY)
+            time.sleep(SIGNAL_DELIVERY)  # a signal reaches the server asynchronously
             after = {"kept-alive": outcome(kept, "/readiness")}
             deadline = signalled + SHUTDOWN_TIMEOUT + 5
             while server.process.poll() is None and time.monotonic() < deadline:
@@ -158,41 +134,45 @@ def test_sigterm_drains_and_exits_zero(implementation: str, workers: str) -> Non
         server.stop()
 
 
-@pytest.mark.parametrize("workers", ["1", "2"], ids=["workers1", "workers2"])
-def test_second_signal_exits_at_once(implementation: str, workers: str) -> None:
-    server = Server(implementation, {"WORKERS": workers, "SHUTDOWN_TIMEOUT_SECONDS": "30"}).start()
+@contextmanager
+def signalled_during_a_long_request(
+    implementation: str, workers: str, shutdown_timeout: int
+) -> Iterator[Server]:
+    """A server with a /delay/10 in flight that has just been sent SIGTERM."""
+    env = {"WORKERS": workers, "SHUTDOWN_TIMEOUT_SECONDS": str(shutdown_timeout)}
+    server = Server(implementation, env).start()
     assert server.process is not None
     try:
         with ThreadPoolExecutor(1) as pool:
             pool.submit(fetch, server.base_url, "/delay/10")
-            time.sleep(1.0)
+            time.sleep(1.0)  # the request is in flight, even on a busy machine
             os.kill(server.process.pid, signal.SIGTERM)
-            time.sleep(1.0)
-            assert server.process.poll() is None, "exited before the request in flight ended"
-            os.kill(server.process.pid, signal.SIGTERM)
-            started = time.monotonic()
-            server.process.wait(timeout=10)
-            assert time.monotonic() - started < 3, "the second signal did not exit at once"
+            yield server
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"], ids=["workers1", "workers2"])
+def test_second_signal_exits_at_once(implementation: str, workers: str) -> None:
+    with signalled_during_a_long_request(implementation, workers, 30) as server:
+        assert server.process is not None
+        time.sleep(1.0)
+        assert server.process.poll() is None, "exited before the request in flight ended"
+        os.kill(server.process.pid, signal.SIGTERM)
+        started = time.monotonic()
+        server.process.wait(timeout=10)
+        assert time.monotonic() - started < 3, "the second signal did not exit at once"
 
 
 @pytest.mark.parametrize("workers", ["1", "2"], ids=["workers1", "workers2"])
 def test_sigterm_exits_within_shutdown_timeout(implementation: str, workers: str) -> None:
     """A request longer than SHUTDOWN_TIMEOUT_SECONDS does not hold the exit back."""
-    server = Server(implementation, {"WORKERS": workers, "SHUTDOWN_TIMEOUT_SECONDS": "2"}).start()
-    assert server.process is not None
-    try:
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(fetch, server.base_url, "/delay/10")
-            time.sleep(1.0)
-            os.kill(server.process.pid, signal.SIGTERM)
-            started = time.monotonic()
-            try:
-                status = server.process.wait(timeout=2 + 3)
-            except subprocess.TimeoutExpired:
-                pytest.fail("still running 5s after SIGTERM with SHUTDOWN_TIMEOUT_SECONDS=2")
-            took = time.monotonic() - started
-            assert status == 0, f"exit status {status} after {took:.1f}s\n{server.output()}"
-    finally:
-        server.stop()
+    with signalled_during_a_long_request(implementation, workers, 2) as server:
+        assert server.process is not None
+        started = time.monotonic()
+        try:
+            status = server.process.wait(timeout=2 + 3)
+        except subprocess.TimeoutExpired:
+            pytest.fail("still running 5s after SIGTERM with SHUTDOWN_TIMEOUT_SECONDS=2")
+        took = time.monotonic() - started
+        assert status == 0, f"exit status {status} after {took:.1f}s\n{server.output()}"

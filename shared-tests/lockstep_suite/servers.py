@@ -36,7 +36,13 @@ class Launcher:
     image: str = "lockstep-{implementation}:test"
     started: list[str] = field(default_factory=list)
 
-    def command(self, implementation: str, env: Mapping[str, str], workdir: Path) -> list[str]:
+    def command(
+        self,
+        implementation: str,
+        env: Mapping[str, str],
+        workdir: Path,
+        restartable: bool = False,
+    ) -> list[str]:
         if self.engine is None:
             return [sys.executable, "-m", f"lockstep_{implementation}"]
         name = f"lockstep-suite-{implementation}-{env.get('PORT', '0')}-{os.getpid()}"
@@ -47,23 +53,31 @@ class Launcher:
         if log_dir.is_dir() and log_dir.parent != Path("/"):
             mounts.add(log_dir)  # a LOG_FILE kept from an earlier server (restart tests)
         contract_env = {key: env[key] for key in CONTAINER_ENV if key in env}
+        # A restartable container (restart drills) outlives its stop, until `remove`, and keeps
+        # the image's HEALTHCHECK for `<engine> healthcheck run`; the others go with their stop
+        # and leave out the engine's periodic probe.
+        lifetime = [] if restartable else ["--rm", "--no-healthcheck"]
         return [
-            self.engine, "run", "--rm", "--name", name, "--network", "host",
+            self.engine, "run", *lifetime, "--name", name, "--network", "host",
             "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL",  # noqa: S108 - in the container
-            "--security-opt", "no-new-privileges", "--no-healthcheck",
+            "--security-opt", "no-new-privileges",
             *(f"--volume={path}:{path}" for path in sorted(mounts)),
             *(f"--env={key}={value}" for key, value in contract_env.items()),
             self.image.format(implementation=implementation),
         ]  # fmt: skip
 
-    def remove_all(self) -> None:
-        """Remove every container started, also those a failed test left running."""
-        if self.engine is not None and self.started:
+    def remove(self, *names: str) -> None:
+        """Remove these containers, running or not (a restarted one has no client to stop)."""
+        if self.engine is not None and names:
             subprocess.run(
-                [self.engine, "rm", "--force", "--ignore", *self.started],
+                [self.engine, "rm", "--force", "--ignore", *names],
                 capture_output=True, check=False, timeout=120,
             )  # fmt: skip
-            self.started.clear()
+            self.started[:] = [name for name in self.started if name not in names]
+
+    def remove_all(self) -> None:
+        """Remove every container started, also those a failed test left running."""
+        self.remove(*self.started)
 
 
 # The contract's variables: what a container is given (never the host's environment).
@@ -94,6 +108,8 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="suite-")))
+    # Containers only: the container survives its stop, for restart drills (see Launcher).
+    restartable: bool = False
 
     @property
     def stdout_path(self) -> Path:
@@ -112,7 +128,7 @@ class Server:
         env = server_env(self.port, {"LOG_FILE": str(self.log_file), **self.extra_env})
         with self.stdout_path.open("wb") as out:
             self.process = subprocess.Popen(
-                LAUNCHER.command(self.implementation, env, self.workdir),
+                LAUNCHER.command(self.implementation, env, self.workdir, self.restartable),
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -1,0 +1,65 @@
+"""Helpers of the shutdown and restart drills: one request's outcome as text, whether it shows
+an instance shutting down, and the container engine's view of an image (its HEALTHCHECK)."""
+
+import json
+import subprocess
+
+import httpx
+
+from lockstep_suite.servers import LAUNCHER
+from lockstep_suite.targets import ADMIN_TOKEN
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
+# A signal reaches a server's master (and, in a container, goes through the engine's client)
+# asynchronously: the moment it is sent is not yet the moment readiness fails.
+SIGNAL_DELIVERY = 0.25
+SHUTTING_DOWN = '{"name":"shutdown","status":"fail"}'
+
+
+def outcome(client: httpx.Client, path: str) -> str:
+    """`<status> <body>` of one request, or the name of the transport error."""
+    try:
+        response = client.get(path)
+    except httpx.TransportError as error:
+        return type(error).__name__
+    return f"{response.status_code} {response.text}"
+
+
+def fetch(base_url: str, path: str, timeout: float = 15.0) -> str:
+    """`outcome` of one request on a connection of its own."""
+    with httpx.Client(base_url=base_url, trust_env=False, timeout=timeout) as client:
+        return outcome(client, path)
+
+
+def refused_or_not_ready(result: str) -> bool:
+    """The answer of an instance that is shutting down: no answer, or readiness failing
+    because of the shutdown."""
+    return not result[:1].isdigit() or (result.startswith("503 ") and SHUTTING_DOWN in result)
+
+
+def engine() -> str:
+    """The container engine the suite was given (--container-engine)."""
+    assert LAUNCHER.engine is not None, "a container test ran without --container-engine"
+    return LAUNCHER.engine
+
+
+def healthcheck(image: str) -> list[str]:
+    """The image's HEALTHCHECK test, e.g. ["CMD", "python", "-c", "..."]."""
+    # Both engines answer this template (podman keeps the healthcheck out of `.Config`'s JSON).
+    found = subprocess.run(
+        [engine(), "image", "inspect", image, "--format", "{{json .Config.Healthcheck.Test}}"],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    test: list[str] = json.loads(found.stdout)
+    return test
+
+
+def run_healthcheck(container: str, image: str) -> subprocess.CompletedProcess[bytes]:
+    """The image's HEALTHCHECK run once in `container`: status 0 when healthy."""
+    if engine() == "podman":
+        # podman runs it as the engine would; its lines about the systemd timer are harmless.
+        command = ["podman", "healthcheck", "run", container]
+    else:
+        # docker has no one-shot run (its daemon probes every interval): exec the same test.
+        command = ["docker", "exec", container, *healthcheck(image)[1:]]
+    return subprocess.run(command, capture_output=True, check=False, timeout=60)
