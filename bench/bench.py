@@ -20,7 +20,7 @@ if __package__ in (None, ""):
     # `python bench/bench.py`: import this folder as the package `bench`, not as a script dir.
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import overhead, procs, report, servers, wrk
+from bench import overhead, procs, readme, report, servers, wrk
 from bench.load import ENDPOINTS, HEALTH, Plan, compare
 from bench.project import RESULTS, SERVE, Implementation, implementations
 
@@ -154,6 +154,10 @@ def main() -> int:
     data.update(notes=notes, errors=errors)
     report.write(args.out, data)
     say(f"wrote {args.out}/bench.json, bench.md, bench.svg")
+    if args.out.resolve() == RESULTS.resolve() and readme.replace_block(
+        "bench", report.readme_lines(data)
+    ):
+        say("updated README.md's figures")
     return 1 if errors else 0
 
 

@@ -21,7 +21,7 @@ if __package__ in (None, ""):
     # `python bench/images.py`: import this folder as the package `bench`, not as a script dir.
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import containers, images_report, wrk
+from bench import containers, images_report, readme, wrk
 from bench.project import BENCH, LUA, MINIMAL, RESULTS, ROOT, Implementation, implementations
 
 START_TARGET = 1.2  # implementation's start at most this times the minimal image's
@@ -140,6 +140,10 @@ def main() -> int:
     (args.out / "images.json").write_text(json.dumps(data, indent=2) + "\n")
     (args.out / "images.md").write_text(images_report.markdown(data))
     say(f"wrote {args.out}/images.json, images.md")
+    if args.out.resolve() == RESULTS.resolve() and readme.replace_block(
+        "images", images_report.readme_lines(data)
+    ):
+        say("updated README.md's figures")
     return 1 if data["errors"] else 0
 
 

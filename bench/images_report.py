@@ -76,3 +76,32 @@ def markdown(data: dict[str, Any]) -> str:
     ]
     lines += [f"- error: {e}" for e in data["errors"]]
     return "\n".join(lines)
+
+
+def readme_lines(data: dict[str, Any]) -> list[str]:
+    """The README's block: one row per image."""
+    meta = data["meta"]
+    rows = [
+        [
+            i["image"],
+            _mb(i["size_bytes"]),
+            _mb(i["over_base_bytes"]),
+            str(i["layers"]),
+            num(i["start_median_s"], 2),
+            num(i["start_ratio"], 2),
+            "yes" if i["start_target_met"] else "**no**",
+            _mib(i["idle_rss_kib"]),
+            _mib(i["loaded_rss_kib"]),
+        ]
+        for i in data["images"]
+    ]
+    header = ["image", "size MB", "over base MB", "layers", "start s (median)",
+              "start ÷ minimal", f"met (≤ {meta['start_target']})", "idle RSS MiB",
+              "RSS after load MiB"]  # fmt: skip
+    return [
+        f"Measured {meta['date']} by `nox -s images` ({meta['engine']}, base "
+        f"`{meta['base']}`, median of {meta['starts']} starts; full table in "
+        f"[bench/results/images.md](bench/results/images.md)):",
+        "",
+        *table(header, rows),
+    ]

@@ -1,6 +1,6 @@
 """Where an implementation's time goes, without a server or a network: the CPU time of one
 request through the framework's minimal app, the same app inside the contract's middleware,
-and the implementation, each called in this process (best of several batches).
+and the implementation, each called in this process (the best of batches taken in turns).
 
     python -m bench.overhead --impl NAME   # one implementation: prints its rows as JSON
 
@@ -29,7 +29,7 @@ if __package__ in (None, ""):
 from bench.project import MINIMAL, ROOT, Implementation
 
 PATHS = {"health": "/health", "not_found": "/nope"}
-BATCH, BATCHES, WARMUP = 3000, 5, 1000
+BATCH, BATCHES, WARMUP = 2000, 9, 1000
 Call = Callable[[], object]
 
 
@@ -74,23 +74,57 @@ def _wsgi_call(app: Any, path: str) -> Call:
     return call
 
 
-def _microseconds(call: Callable[[], Any], is_async: bool) -> float:
-    async def batch_async(n: int) -> float:
+def _batch(call: Callable[[], Any], is_async: bool, n: int) -> float:
+    """Seconds for `n` calls."""
+
+    async def batch_async() -> float:
         started = time.perf_counter()
         for _ in range(n):
             await call()
         return time.perf_counter() - started
 
-    def batch(n: int) -> float:
-        if is_async:
-            return asyncio.run(batch_async(n))
-        started = time.perf_counter()
-        for _ in range(n):
-            call()
-        return time.perf_counter() - started
+    if is_async:
+        return asyncio.run(batch_async())
+    started = time.perf_counter()
+    for _ in range(n):
+        call()
+    return time.perf_counter() - started
 
-    batch(WARMUP)
-    return round(min(batch(BATCH) for _ in range(BATCHES)) / BATCH * 1e6, 1)
+
+def _microseconds(calls: dict[str, Callable[[], Any]], is_async: bool) -> dict[str, float]:
+    """Per subject, the best batch's µs per call; the subjects' batches take turns, so that a
+    slow moment of the machine does not fall on one subject only."""
+    for call in calls.values():
+        _batch(call, is_async, WARMUP)
+    best = dict.fromkeys(calls, float("inf"))
+    for _ in range(BATCHES):
+        for name, call in calls.items():
+            best[name] = min(best[name], _batch(call, is_async, BATCH))
+    return {name: round(seconds / BATCH * 1e6, 1) for name, seconds in best.items()}
+
+
+def _without_access_line(call: Callable[[], Any], is_async: bool) -> Callable[[], Any]:
+    """`call` with the access logger switched off for its duration (what LOG_LEVEL=WARNING
+    does), to tell the access line's cost from the rest of the middleware's."""
+    from lockstep_contract.logs import ACCESS_LOGGER  # noqa: PLC0415
+
+    logger = logging.getLogger(ACCESS_LOGGER)
+
+    async def quiet_async() -> None:
+        logger.disabled = True
+        try:
+            await call()
+        finally:
+            logger.disabled = False
+
+    def quiet() -> None:
+        logger.disabled = True
+        try:
+            call()
+        finally:
+            logger.disabled = False
+
+    return quiet_async if is_async else quiet
 
 
 def measure(impl: Implementation) -> list[dict[str, Any]]:
@@ -108,9 +142,11 @@ def measure(impl: Implementation) -> list[dict[str, Any]]:
     module = importlib.import_module(f"{impl.module}.app")
     minimal = importlib.import_module(f"{impl.name}_app").create_app()
     middleware = wsgi.ContractMiddleware if impl.server == "gunicorn" else asgi.ContractMiddleware
+    wrapped = middleware(minimal, Runtime.create(settings, module.STACK))
     subjects = {
         "minimal": minimal,
-        "minimal_middleware": middleware(minimal, Runtime.create(settings, module.STACK)),
+        "minimal_middleware": wrapped,
+        "minimal_middleware_no_access_line": wrapped,
         "implementation": module.create_app(settings),
     }
     is_async = impl.server != "gunicorn"
@@ -118,9 +154,16 @@ def measure(impl: Implementation) -> list[dict[str, Any]]:
     rows = []
     for endpoint, path in PATHS.items():
         row: dict[str, Any] = {"implementation": impl.name, "endpoint": endpoint, "path": path}
-        for subject, app in subjects.items():
-            row[f"{subject}_us"] = _microseconds(make(app, path), is_async)
+        calls = {subject: make(app, path) for subject, app in subjects.items()}
+        calls["minimal_middleware_no_access_line"] = _without_access_line(
+            calls["minimal_middleware_no_access_line"], is_async
+        )
+        for subject, microseconds in _microseconds(calls, is_async).items():
+            row[f"{subject}_us"] = microseconds
         row["middleware_us"] = round(row["minimal_middleware_us"] - row["minimal_us"], 1)
+        row["access_line_us"] = round(
+            row["minimal_middleware_us"] - row["minimal_middleware_no_access_line_us"], 1
+        )
         row["application_us"] = round(row["implementation_us"] - row["minimal_middleware_us"], 1)
         rows.append(row)
     return rows

@@ -150,6 +150,7 @@ def _overhead(data: Row) -> list[str]:
             num(o["minimal_middleware_us"]),
             num(o["implementation_us"]),
             num(o["middleware_us"]),
+            num(o.get("access_line_us")),
             num(o["application_us"]),
         ]
         for o in data.get("overhead", [])
@@ -161,6 +162,7 @@ def _overhead(data: Row) -> list[str]:
         "minimal in the middleware µs",
         "implementation µs",
         "middleware's share µs",
+        "of which the access line µs",
         "application's share µs",
     ]
     return table(header, body)
@@ -203,7 +205,8 @@ def markdown(data: Row) -> str:
             "contract's middleware (request id, headers, access line, metrics), and the "
             "implementation. The middleware's share is the contract's cross-cutting work; the "
             "application's share is the rest of the full app (its routes, dependencies and "
-            "error handlers).",
+            "error handlers); it is negative where the implementation's answer costs less than "
+            "the minimal app's (the framework's default 404 page).",
             "",
             *_overhead(data),
         ]
@@ -214,6 +217,49 @@ def markdown(data: Row) -> str:
     if notes:
         lines += ["", "## Notes", "", *(f"- {n}" for n in notes)]
     return "\n".join([*lines, ""])
+
+
+def readme_lines(data: Row) -> list[str]:
+    """The README's block: the targets, where the time goes, and the server options."""
+    plan, meta = data["plan"], data["meta"]
+    body = []
+    for q in data["ratios"]:
+        own = find(data["results"], subject="implementation", implementation=q["implementation"],
+                   endpoint=q["endpoint"])  # fmt: skip
+        body.append(
+            [
+                q["implementation"],
+                own.get("label", q["endpoint"]),
+                num(own.get("rps"), 0),
+                num(q["rps_vs_minimal"], 2),
+                "yes" if q["rps_target_met"] else "**no**",
+                num(own.get("p99_ms"), 2),
+                num(q["p99_vs_minimal"], 2),
+                "yes" if q["p99_target_met"] else "**no**",
+            ]
+        )
+    header = ["implementation", "endpoint", "req/s", "÷ minimal", "met", "p99 ms",
+              "p99 ÷ minimal", "met"]  # fmt: skip
+    lines = [
+        f"Measured {meta['date']} on {meta['machine']} by `nox -s bench` (wrk, 1 thread, "
+        f"{plan['connections']} connections, WORKERS=1, {plan['rounds']} alternated rounds; "
+        f"load average {meta['load_before']} before, {meta['load_after']} after). Targets: "
+        f"req/s at least {RPS_TARGET} of the framework's minimal app, p99 at most "
+        f"{P99_TARGET} of its p99.",
+        "",
+        *table(header, body),
+    ]
+    if data.get("overhead"):
+        lines += [
+            "",
+            "CPU per request in process (`bench/overhead.py`; a negative application's share: "
+            "the implementation's 404 costs less than the framework's default 404 page):",
+            "",
+            *_overhead(data),
+        ]
+    if data["server_options"]:
+        lines += ["", "Server options on `GET /health`:", "", *_options(data)]
+    return lines
 
 
 def write(out: Path, data: Row) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lockstep_suite.drills import ADMIN, engine, healthcheck
+from lockstep_suite.drills import ADMIN, engine, healthcheck, inspect_image
 from lockstep_suite.servers import LAUNCHER, Server
 from lockstep_suite.targets import ADMIN_TOKEN
 
@@ -91,11 +91,7 @@ def test_container_has_no_root_process_no_capabilities_and_a_read_only_root(
 
 def test_image_declares_user_healthcheck_stop_signal_and_labels(implementation: str) -> None:
     image = LAUNCHER.image.format(implementation=implementation)
-    found = subprocess.run(
-        [engine(), "image", "inspect", image, "--format", "{{json .Config}}"],
-        capture_output=True, check=True, timeout=60,
-    )  # fmt: skip
-    config = json.loads(found.stdout)
+    config = inspect_image(image, ".Config")
     assert config["User"] == "10001:10001"
     assert config["StopSignal"] == "SIGTERM"
     assert healthcheck(image)[:2] == ["CMD", "python"]
@@ -158,11 +154,7 @@ def history(image: str) -> list[str]:
 
 def test_image_history_and_environment_hold_no_secret(implementation: str) -> None:
     image = LAUNCHER.image.format(implementation=implementation)
-    found = subprocess.run(
-        [engine(), "image", "inspect", image, "--format", "{{json .Config.Env}}"],
-        capture_output=True, check=True, timeout=60,
-    )  # fmt: skip
-    env: list[str] = json.loads(found.stdout)
+    env: list[str] = inspect_image(image, ".Config.Env")
     steps = history(image)
     assert any(step.endswith('ENTRYPOINT ["lockstep"]') for step in steps), steps
     assert [name.split("=", 1)[0] for name in env if SECRET_ASSIGNMENT.search(name)] == []

@@ -3,6 +3,7 @@ an instance shutting down, and the container engine's view of an image (its HEAL
 
 import json
 import subprocess
+from typing import Any
 
 import httpx
 
@@ -46,12 +47,17 @@ def engine() -> str:
 def healthcheck(image: str) -> list[str]:
     """The image's HEALTHCHECK test, e.g. ["CMD", "python", "-c", "..."]."""
     # Both engines answer this template (podman keeps the healthcheck out of `.Config`'s JSON).
+    test: list[str] = inspect_image(image, ".Config.Healthcheck.Test")
+    return test
+
+
+def inspect_image(image: str, field: str) -> Any:
+    """One field of the engine's `image inspect`, e.g. ".Config.Env", as JSON."""
     found = subprocess.run(
-        [engine(), "image", "inspect", image, "--format", "{{json .Config.Healthcheck.Test}}"],
+        [engine(), "image", "inspect", image, "--format", f"{{{{json {field}}}}}"],
         capture_output=True, check=True, timeout=60,
     )  # fmt: skip
-    test: list[str] = json.loads(found.stdout)
-    return test
+    return json.loads(found.stdout)
 
 
 def run_healthcheck(container: str, image: str) -> subprocess.CompletedProcess[bytes]:
