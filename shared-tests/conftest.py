@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from lockstep_suite.expect import CORS_ORIGIN
-from lockstep_suite.servers import LAUNCHER, Server
+from lockstep_suite.servers import LAUNCHER, Server, remove_workdirs
 from lockstep_suite.targets import (
     ADMIN_TOKEN,
     IMPLEMENTATIONS,
@@ -76,6 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     LAUNCHER.remove_all()
+    remove_workdirs()
 
 
 def _cannot_run(config: pytest.Config, item: pytest.Item) -> bool:

@@ -5,14 +5,12 @@ import os
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from lockstep_suite.servers import LAUNCHER, free_port, server_env
+from lockstep_suite.servers import LAUNCHER, free_port, new_workdir, server_env
 
 pytestmark = pytest.mark.process
 
@@ -56,7 +54,7 @@ class Run:
 def run_until_exit(implementation: str, env: dict[str, str], port: int, timeout: float) -> Run:
     """Start the server command and watch `port` until it exits: was anything listening?"""
     process = subprocess.Popen(
-        LAUNCHER.command(implementation, env, Path(tempfile.mkdtemp(prefix="suite-"))),
+        LAUNCHER.command(implementation, env, new_workdir()),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -6,6 +6,7 @@ A container runs in the foreground of `<engine> run`, which forwards signals to 
 with its status: the tests drive both launchers through the same process handle."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,25 @@ from pathlib import Path
 import httpx
 
 from lockstep_suite.targets import SUITE_ENV, HttpTarget
+
+_WORKDIRS: list[Path] = []
+
+
+def new_workdir() -> Path:
+    """A server's own directory (its stdout, LOG_FILE), under one folder per test run that
+    `remove_workdirs` deletes at the end."""
+    if not _WORKDIRS:
+        _WORKDIRS.append(Path(tempfile.mkdtemp(prefix="lockstep-suite-")))
+        _WORKDIRS[0].chmod(0o755)  # a container's user reaches its own directory below it
+    return Path(tempfile.mkdtemp(prefix="server-", dir=_WORKDIRS[0]))
+
+
+def remove_workdirs() -> None:
+    for path in _WORKDIRS:
+        # ignore_errors: a rootless engine's container user may own files the suite cannot
+        # delete; they stay in the system's temporary folder.
+        shutil.rmtree(path, ignore_errors=True)
+    _WORKDIRS.clear()
 
 
 def free_port() -> int:
@@ -107,7 +127,7 @@ class Server:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
-    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="suite-")))
+    workdir: Path = field(default_factory=new_workdir)
     # Containers only: the container survives its stop, for restart drills (see Launcher).
     restartable: bool = False
 
