@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lockstep_suite.servers import Server
+from lockstep_suite.servers import Server, remove_workdirs
 from lockstep_suite.targets import ADMIN_TOKEN, IMPLEMENTATIONS, ROOT
 
 HERE = Path(__file__).resolve().parent
@@ -107,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
             for implementation in options.impl or IMPLEMENTATIONS
         ]
     print("\n".join(["", "fuzzing, seed " + str(options.seed), *(o.line() for o in outcomes)]))
-    return 0 if all(outcome.status == 0 for outcome in outcomes) else 1
+    if all(outcome.status == 0 for outcome in outcomes):
+        remove_workdirs()
+        return 0
+    return 1  # the server logs named above stay for the failure's reader
 
 
 if __name__ == "__main__":
