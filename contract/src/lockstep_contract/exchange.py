@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from lockstep_contract import logs, problems, requestid
 from lockstep_contract.logs import ACCESS_LOGGER
-from lockstep_contract.routes import UNMATCHED, match
+from lockstep_contract.route_table import UNMATCHED, match
 from lockstep_contract.runtime import Runtime
 
 Headers = list[tuple[str, str]]

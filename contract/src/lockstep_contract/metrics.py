@@ -24,7 +24,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
 from lockstep_contract.payloads import Stack
-from lockstep_contract.routes import UNMATCHED, Route
+from lockstep_contract.route_table import UNMATCHED, Route
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from lockstep_contract import problems, routes, validation
+from lockstep_contract import problems, route_table, validation
 from lockstep_contract.problems import Issue
 
 # pydantic's error types, as the contract's codes.
@@ -41,7 +41,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return problem(request, 404, problems.NOT_FOUND)
     if exc.status_code == 405:
-        allow = routes.allow_for(request.url.path)
+        allow = route_table.allow_for(request.url.path)
         return problem(request, 405, problems.METHOD_NOT_ALLOWED, headers={"Allow": allow})
     return problem(request, exc.status_code, exc.detail, headers=exc.headers)
 

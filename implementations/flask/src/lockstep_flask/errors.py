@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from lockstep_contract import problems, routes
+from lockstep_contract import problems, route_table
 from lockstep_contract.logs import ERROR_LOGGER
 from lockstep_contract.problems import Issue
 from lockstep_contract.wsgi import REQUEST_ID_KEY
@@ -29,7 +29,7 @@ def http_error(error: HTTPException) -> Response:
         return problem(404, problems.NOT_FOUND)
     if error.code == 405:
         # werkzeug's Allow lists the rule's methods in its own order; the contract fixes one.
-        allow = routes.allow_for(request.path)
+        allow = route_table.allow_for(request.path)
         return problem(405, problems.METHOD_NOT_ALLOWED, headers=[("Allow", allow)])
     # Keep what werkzeug adds for the status (WWW-Authenticate on 401), not its HTML type.
     headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]

@@ -10,7 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException
 from litestar.types import ExceptionHandlersMap
 
-from lockstep_contract import problems, routes, validation
+from lockstep_contract import problems, route_table, validation
 from lockstep_contract.logs import ERROR_LOGGER
 from lockstep_contract.problems import Issue
 
@@ -48,7 +48,7 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes
 def method_not_allowed(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     # Raised while routing, so scope["path"] is still the path as sent; Litestar found a
     # route only by folding slashes when the contract knows no such path.
-    allow = routes.allow_for(request.scope["path"])
+    allow = route_table.allow_for(request.scope["path"])
     if not allow:
         return not_found(request, exc)
     return problem(request, 405, problems.METHOD_NOT_ALLOWED, headers={"Allow": allow})

@@ -23,7 +23,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send, Serializer
 
 from lockstep_contract import documents, encoding, payloads, problems, rules, validation
 from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from lockstep_contract.routes import match
+from lockstep_contract.route_table import match
 from lockstep_contract.runtime import Runtime
 from lockstep_litestar.errors import InvalidBodyError
 
