@@ -180,7 +180,10 @@ def kubernetes(session: nox.Session) -> None:
     scanned by checkov; deploy/tests validates the objects strictly against pinned Kubernetes
     schemas (kubernetes-validate) and checks what they say. Needs kubectl."""
     if shutil.which("kubectl") is None:
-        session.error("kubectl not found: install it (apt-get install kubectl)")
+        session.error(
+            "kubectl not found: install it (apt-get install kubectl, from the Kubernetes apt"
+            " repository: https://kubernetes.io/docs/tasks/tools/)"
+        )
     session.run_install(
         "uv", "sync", "--locked", "--all-packages", "--group", "kubernetes",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},

@@ -34,7 +34,9 @@ def render(environment: str) -> list[Object]:
     """Every object of one overlay, in kustomize's order."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        raise RuntimeError("kubectl not found: install it (apt-get install kubectl)")
+        raise RuntimeError(
+            "kubectl not found: install it (https://kubernetes.io/docs/tasks/tools/)"
+        )
     completed = subprocess.run(
         [kubectl, "kustomize", str(OVERLAYS / environment)],
         capture_output=True,

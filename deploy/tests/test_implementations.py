@@ -38,7 +38,7 @@ def test_pinned_image_pulled_once(container: Object) -> None:
     assert container["imagePullPolicy"] == "IfNotPresent"
 
 
-def test_selectors_name_the_app_only(objects: list[Object], deployment: Object) -> None:
+def test_selectors_name_the_app_only(deployment: Object) -> None:
     # Immutable on a Deployment: were the implementation in it, a swap could not be applied.
     assert deployment["spec"]["selector"] == {"matchLabels": SELECTOR}
     assert SELECTOR.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()

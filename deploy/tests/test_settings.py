@@ -28,10 +28,6 @@ def test_the_parser_would_stop_a_bad_setting(objects: list[Object]) -> None:
         Settings.from_env(env)
 
 
-def test_shutdown_delay_is_set(objects: list[Object]) -> None:
-    assert int(container_env(objects)["SHUTDOWN_DELAY_SECONDS"]) >= 1
-
-
 def test_one_port_everywhere(objects: list[Object], container: Object, deployment: Object) -> None:
     port = Settings.from_env(container_env(objects)).port
     assert container["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
