@@ -57,10 +57,12 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the contract package, every implementation and the suite."""
+    """mypy --strict over the contract package, every implementation, the suites and tools."""
     install(session)
     sources = ["contract/src", *(f"implementations/{name}/src" for name in IMPLEMENTATIONS)]
     session.run("mypy", *sources, "shared-tests", "fuzz", "bench")
+    # A run of its own: deploy/tests has a conftest too, and imports its helpers from beside it.
+    session.run("mypy", "deploy/tests", env={"MYPYPATH": "deploy/tests"})
 
 
 @nox.session
@@ -170,6 +172,41 @@ def images(session: nox.Session) -> None:
     engine = container_engine(session)
     install(session)
     session.run("python", "bench/images.py", *session.posargs, env={"CONTAINER_ENGINE": engine})
+
+
+@nox.session
+def kubernetes(session: nox.Session) -> None:
+    """deploy/kubernetes offline, no cluster: every overlay rendered by `kubectl kustomize` and
+    scanned by checkov; deploy/tests validates the objects strictly against pinned Kubernetes
+    schemas (kubernetes-validate) and checks what they say. Needs kubectl."""
+    if shutil.which("kubectl") is None:
+        session.error(
+            "kubectl not found: install it (apt-get install kubectl, from the Kubernetes apt"
+            " repository: https://kubernetes.io/docs/tasks/tools/)"
+        )
+    session.run_install(
+        "uv", "sync", "--locked", "--all-packages", "--group", "kubernetes",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )  # fmt: skip
+    rendered = Path(session.create_tmp()) / "rendered"
+    shutil.rmtree(rendered, ignore_errors=True)
+    rendered.mkdir()
+    for overlay in sorted((ROOT / "deploy" / "kubernetes" / "overlays").iterdir()):
+        objects = session.run("kubectl", "kustomize", str(overlay), external=True, silent=True)
+        (rendered / f"{overlay.name}.yaml").write_text(str(objects))
+    # checkov's locked group conflicts with the dev group: an environment of its own (as lint).
+    checkov = Path(session.virtualenv.location) / "checkov"
+    session.run_install(
+        "uv", "sync", "--locked", "--only-group", "security",
+        env={"UV_PROJECT_ENVIRONMENT": str(checkov)},
+    )  # fmt: skip
+    session.run(
+        str(checkov / "bin" / "checkov"), "--quiet", "--compact", "--skip-download",
+        "--framework", "kubernetes", "secrets", "--directory", str(rendered),
+        external=True,
+        env={"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
+    )  # fmt: skip
+    session.run("pytest", "deploy/tests", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session
