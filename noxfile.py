@@ -31,6 +31,22 @@ def install(session: nox.Session) -> None:
     )
 
 
+def checkov(session: nox.Session, *args: str) -> None:
+    """checkov, offline, from its locked group in an environment of its own (the group
+    conflicts with the dev group)."""
+    venv = Path(session.virtualenv.location) / "checkov"
+    session.run_install(
+        "uv", "sync", "--locked", "--only-group", "security",
+        env={"UV_PROJECT_ENVIRONMENT": str(venv)},
+    )  # fmt: skip
+    session.run(
+        str(venv / "bin" / "checkov"), "--quiet", "--compact", "--skip-download", *args,
+        external=True,
+        # Offline: no Prisma Cloud mappings, no PyPI check for a newer checkov.
+        env={"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
+    )  # fmt: skip
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint rules and formatting), hadolint (the Dockerfile) and checkov (the Dockerfile's
@@ -39,19 +55,9 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("hadolint", "docker/Dockerfile")
-    # checkov's locked group has an environment of its own (it conflicts with the dev group).
-    checkov = Path(session.virtualenv.location) / "checkov"
-    session.run_install(
-        "uv", "sync", "--locked", "--only-group", "security",
-        env={"UV_PROJECT_ENVIRONMENT": str(checkov)},
-    )  # fmt: skip
-    session.run(
-        str(checkov / "bin" / "checkov"), "--quiet", "--compact", "--skip-download",
-        "--framework", "dockerfile", "secrets",
+    checkov(
+        session, "--framework", "dockerfile", "secrets",
         "-f", "docker/Dockerfile", "-f", "docker/compose.yaml",
-        external=True,
-        # Offline: no Prisma Cloud mappings, no PyPI check for a newer checkov.
-        env={"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
     )  # fmt: skip
 
 
@@ -194,18 +200,7 @@ def kubernetes(session: nox.Session) -> None:
     for overlay in sorted((ROOT / "deploy" / "kubernetes" / "overlays").iterdir()):
         objects = session.run("kubectl", "kustomize", str(overlay), external=True, silent=True)
         (rendered / f"{overlay.name}.yaml").write_text(str(objects))
-    # checkov's locked group conflicts with the dev group: an environment of its own (as lint).
-    checkov = Path(session.virtualenv.location) / "checkov"
-    session.run_install(
-        "uv", "sync", "--locked", "--only-group", "security",
-        env={"UV_PROJECT_ENVIRONMENT": str(checkov)},
-    )  # fmt: skip
-    session.run(
-        str(checkov / "bin" / "checkov"), "--quiet", "--compact", "--skip-download",
-        "--framework", "kubernetes", "secrets", "--directory", str(rendered),
-        external=True,
-        env={"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
-    )  # fmt: skip
+    checkov(session, "--framework", "kubernetes", "secrets", "--directory", str(rendered))
     session.run("pytest", "deploy/tests", "-p", "no:cacheprovider", *session.posargs)
 
 
