@@ -18,15 +18,19 @@ nox.options.error_on_missing_interpreters = True
 ROOT = Path(__file__).parent
 IMPLEMENTATIONS = sorted(path.parent.name for path in ROOT.glob("implementations/*/pyproject.toml"))
 REPORTS = ROOT / ".nox" / "reports"
+# bench/'s own dependency groups (pyproject.toml): the chart, and the add-on stack baselines.
+BENCH_GROUPS = ("bench", "addons")
 
 
-def install(session: nox.Session) -> None:
-    """The locked workspace (every member, dev tools included) into the session's venv."""
+def install(session: nox.Session, *groups: str) -> None:
+    """The locked workspace (every member, dev tools included) into the session's venv, with
+    these dependency groups besides."""
     session.run_install(
         "uv",
         "sync",
         "--locked",
         "--all-packages",
+        *(f"--group={group}" for group in groups),
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
     )
 
@@ -57,8 +61,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the contract package, every implementation and the suite."""
-    install(session)
+    """mypy --strict over the contract package, every implementation, the suite, fuzz/ and
+    bench/ (with bench's own groups, whose libraries its modules import)."""
+    install(session, *BENCH_GROUPS)
     sources = ["contract/src", *(f"implementations/{name}/src" for name in IMPLEMENTATIONS)]
     session.run("mypy", *sources, "shared-tests", "fuzz", "bench")
 
@@ -152,11 +157,12 @@ def containers(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """wrk load per endpoint and server option against minimal apps: bench/results/bench.*
+    """wrk load per endpoint and server option against each framework's minimal app, its
+    add-on stack and a bare callable: bench/results/bench.*
 
     Needs wrk. Options pass through: `nox -s bench -- --duration 5 --only flask`.
     """
-    install(session)
+    install(session, *BENCH_GROUPS)
     # The httptools + uvloop variant is measured from a scratch venv made with nox's own uv.
     session.run("python", "bench/bench.py", *session.posargs, env={"UV": nox.virtualenv.UV})
 
@@ -168,7 +174,7 @@ def images(session: nox.Session) -> None:
     Builds missing images (PYTHON_IMAGE for another base) with Docker or podman, as `containers`.
     """
     engine = container_engine(session)
-    install(session)
+    install(session, *BENCH_GROUPS)
     session.run("python", "bench/images.py", *session.posargs, env={"CONTAINER_ENGINE": engine})
 
 
