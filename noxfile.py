@@ -163,8 +163,7 @@ def bench(session: nox.Session) -> None:
     Needs wrk. Options pass through: `nox -s bench -- --duration 5 --only flask`.
     """
     install(session, *BENCH_GROUPS)
-    # The httptools + uvloop variant is measured from a scratch venv made with nox's own uv.
-    session.run("python", "bench/bench.py", *session.posargs, env={"UV": nox.virtualenv.UV})
+    session.run("python", "bench/bench.py", *session.posargs)
 
 
 @nox.session
