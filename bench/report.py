@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import matplotlib
+from matplotlib.figure import Figure
+
 from bench import ROOT
 from bench.overhead import OWN_WORK_TARGET
 
@@ -180,18 +183,12 @@ def bench_readme(data: Row) -> list[str]:
 def chart(data: Row, path: Path) -> None:
     """Grouped bars: req/s of each implementation and its baselines on /health and the 404,
     and of each server option; an SVG with its text as text, the same bytes for the same data."""
-    import matplotlib  # noqa: PLC0415 (only the bench session has it)
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "lockstep", "font.size": 8})
     loads = [r for r in data["results"] if find(data["ratios"], implementation=r["implementation"],
                                                      endpoint=r["endpoint"])]  # fmt: skip
     groups = list(dict.fromkeys((r["implementation"], r["label"]) for r in loads))
     options = data["server_options"]
-    fig, axes = plt.subplots(2 if options else 1, 1, figsize=(11, 8 if options else 4.2),
-                             squeeze=False)  # fmt: skip
+    fig = Figure(figsize=(11, 8 if options else 4.2), layout="tight")
+    axes = fig.subplots(2 if options else 1, 1, squeeze=False)
     ax = axes[0][0]
     for i, (subject, name) in enumerate(SUBJECTS.items()):
         values = [find(loads, implementation=impl, label=label, subject=subject).get("rps", 0)
@@ -210,9 +207,9 @@ def chart(data: Row, path: Path) -> None:
             range(len(options)), [f"{o['implementation']}\n{o['variant']}" for o in options]
         )
         ax.set(ylabel="requests/s", title="Server options on GET /health (blue: the default)")
-    fig.tight_layout()
-    fig.savefig(path, format="svg", metadata={"Date": None})
-    plt.close(fig)
+        ax.tick_params(axis="x", labelsize=8)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "lockstep"}):
+        fig.savefig(path, format="svg", metadata={"Date": None})
 
 
 def _mb(value: int | None) -> str:
