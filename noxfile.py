@@ -18,15 +18,19 @@ nox.options.error_on_missing_interpreters = True
 ROOT = Path(__file__).parent
 IMPLEMENTATIONS = sorted(path.parent.name for path in ROOT.glob("implementations/*/pyproject.toml"))
 REPORTS = ROOT / ".nox" / "reports"
+# bench/'s own dependency groups (pyproject.toml): the chart, and the add-on stack baselines.
+BENCH_GROUPS = ("bench", "addons")
 
 
-def install(session: nox.Session) -> None:
-    """The locked workspace (every member, dev tools included) into the session's venv."""
+def install(session: nox.Session, *groups: str) -> None:
+    """The locked workspace (every member, dev tools included) into the session's venv, with
+    these dependency groups besides."""
     session.run_install(
         "uv",
         "sync",
         "--locked",
         "--all-packages",
+        *(f"--group={group}" for group in groups),
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
     )
 
@@ -63,8 +67,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the contract package, every implementation, the suites and tools."""
-    install(session)
+    """mypy --strict over the contract package, every implementation, the suite, fuzz/,
+    bench/ (with bench's own groups, whose libraries its modules import) and deploy/tests."""
+    install(session, *BENCH_GROUPS)
     sources = ["contract/src", *(f"implementations/{name}/src" for name in IMPLEMENTATIONS)]
     session.run("mypy", *sources, "shared-tests", "fuzz", "bench")
     # A run of its own: deploy/tests has a conftest too, and imports its helpers from beside it.
@@ -160,13 +165,13 @@ def containers(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """wrk load per endpoint and server option against minimal apps: bench/results/bench.*
+    """wrk load per endpoint and server option against each framework's minimal app, its
+    add-on stack and a bare callable: bench/results/bench.*
 
     Needs wrk. Options pass through: `nox -s bench -- --duration 5 --only flask`.
     """
-    install(session)
-    # The httptools + uvloop variant is measured from a scratch venv made with nox's own uv.
-    session.run("python", "bench/bench.py", *session.posargs, env={"UV": nox.virtualenv.UV})
+    install(session, *BENCH_GROUPS)
+    session.run("python", "bench/bench.py", *session.posargs)
 
 
 @nox.session
@@ -176,7 +181,7 @@ def images(session: nox.Session) -> None:
     Builds missing images (PYTHON_IMAGE for another base) with Docker or podman, as `containers`.
     """
     engine = container_engine(session)
-    install(session)
+    install(session, *BENCH_GROUPS)
     session.run("python", "bench/images.py", *session.posargs, env={"CONTAINER_ENGINE": engine})
 
 
@@ -190,10 +195,7 @@ def kubernetes(session: nox.Session) -> None:
             "kubectl not found: install it (apt-get install kubectl, from the Kubernetes apt"
             " repository: https://kubernetes.io/docs/tasks/tools/)"
         )
-    session.run_install(
-        "uv", "sync", "--locked", "--all-packages", "--group", "kubernetes",
-        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
-    )  # fmt: skip
+    install(session, "kubernetes")
     rendered = Path(session.create_tmp()) / "rendered"
     shutil.rmtree(rendered, ignore_errors=True)
     rendered.mkdir()

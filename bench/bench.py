@@ -1,17 +1,20 @@
-"""Load every implementation, its framework's minimal app and a bare callable with wrk, then
-the server options, in one run on this machine; write bench.json, bench.md and bench.svg.
+"""Load each implementation's real server with wrk beside its framework's minimal app, its
+add-on stack and a bare callable, then its server options, in one run on this machine; write
+bench.json, bench.md, bench.svg and the README's block (report.py).
 
-    uv run python bench/bench.py [--duration S] [--connections N] [--out DIR]
+    uv run python bench/bench.py [--duration S] [--connections N] [--only NAME...] [--out DIR]
 """
 
 import argparse
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
-from contextlib import ExitStack, nullcontext
-from dataclasses import asdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -20,144 +23,233 @@ if __package__ in (None, ""):
     # `python bench/bench.py`: import this folder as the package `bench`, not as a script dir.
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import overhead, procs, readme, report, servers, wrk
-from bench.load import ENDPOINTS, HEALTH, Plan, compare
-from bench.project import RESULTS, SERVE, Implementation, implementations
+import httpx
+
+from bench import BENCH, RESULTS, SERVE, Implementation, implementations, overhead, report, wrk
+from lockstep_suite.servers import Launcher, Server, remove_workdirs
 
 Row = dict[str, Any]
+BASELINES = ("minimal", "addons", "bare")  # serve.py's --app, beside the implementation
+PACKAGES = ("fastapi", "flask", "litestar", "uvicorn", "gunicorn", "h11", "prometheus-client",
+            "prometheus-fastapi-instrumentator", "asgi-correlation-id", "prometheus-flask-exporter",
+            "flask-cors", "python-json-logger")  # fmt: skip
 
 
-def subjects(impl: Implementation) -> list[tuple[str, list[str]]]:
-    baseline = [sys.executable, str(SERVE), "--impl", impl.name, "--server", impl.baseline_server]
-    found = [("implementation", [sys.executable, "-m", impl.module])]
-    if impl.has_minimal:
-        found.append(("minimal", [*baseline, "--app", "minimal"]))
-    return [*found, ("bare", [*baseline, "--app", "bare"])]
+@dataclass(frozen=True)
+class Endpoint:
+    key: str
+    label: str
+    method: str
+    path: str
+    status: int
+    baseline: bool = False  # the baselines are loaded on it too
+    script: Path | None = None
+    crowded: bool = False  # at the plan's delay_connections
 
 
-def summary(row: Row, who: str) -> str:
+ENDPOINTS = (
+    Endpoint("health", "GET /health", "GET", "/health", 200, baseline=True),
+    Endpoint("not_found", "GET /nope (404)", "GET", "/nope", 404, baseline=True),
+    Endpoint("echo", "POST /echo", "POST", "/echo", 200, script=BENCH / "lua" / "echo.lua"),
+    Endpoint("delay", "GET /delay/0.05", "GET", "/delay/0.05", 200, crowded=True),
+)
+ECHO_BODY = b'{"message":"hello, lockstep","metadata":{"client":"wrk","run":"bench"}}'
+
+
+@dataclass(frozen=True)
+class Plan:
+    duration: int  # seconds of load per server and endpoint, over all rounds
+    connections: int
+    delay_connections: int
+    rounds: int  # when several servers are compared
+    warmup: int
+
+
+@dataclass(frozen=True)
+class Option:
+    """A server option, measured on GET /health; serve_as is serve.py's --server."""
+
+    variant: str
+    server: str
+    protocol: str  # http parser + event loop, or worker class
+    workers: int = 1
+    serve_as: str = ""  # "": the project's own start command, `python -m lockstep_<name>`
+
+
+OPTIONS = {  # per kind of server, the default first
+    "uvicorn": (
+        Option("h11 x1", "uvicorn", "h11 + asyncio"),
+        Option("uvloop x1", "uvicorn", "h11 + uvloop", serve_as="uvicorn-uvloop"),
+        Option("httptools x1", "uvicorn", "httptools + uvloop", serve_as="uvicorn-fast"),
+        Option("uvicorn x2", "uvicorn --workers", "h11 + asyncio", 2),
+        Option(
+            "gunicorn-uv x2", "gunicorn + UvicornWorker", "h11 + asyncio", 2, "gunicorn-uvicorn"
+        ),
+    ),
+    "gunicorn": (
+        Option("gthread x1", "gunicorn", "gthread (8 threads)"),
+        Option("sync x1", "gunicorn", "sync", serve_as="gunicorn-sync"),
+        Option("gthread x2", "gunicorn", "gthread (8 threads)", 2),
+    ),
+}
+
+
+def server(impl: Implementation, app: str = "", serve_as: str = "", workers: int = 1) -> Server:
+    """The implementation as a user starts it (no `app`), or bench/serve.py serving `app` with
+    the server setup `serve_as` (default: the implementation's); the contract's defaults."""
+    argv = [sys.executable, str(SERVE), "--app", app, "--impl", impl.name,
+            "--server", serve_as or impl.baseline_server]  # fmt: skip
+    env = {"WORKERS": str(workers), "LOG_FILE": ""}  # stdout only, as by default
+    return Server(impl.name, env, launcher=Launcher(argv=argv if app else None))
+
+
+@contextmanager
+def serving(servers: dict[str, Server]) -> Iterator[dict[str, str]]:
+    """Start every server (name: Server); yield their base URLs; stop them all."""
+    try:
+        yield {name: each.start(timeout=60).base_url for name, each in servers.items()}
+    finally:
+        for each in servers.values():
+            with suppress(subprocess.TimeoutExpired):  # it was killed then
+                each.stop()
+
+
+def compare(plan: Plan, bases: dict[str, str], endpoint: Endpoint) -> dict[str, Row]:
+    """Each server (name: base URL) checked, warmed up, then loaded on `endpoint` in short
+    rounds alternated between them, so that a busy moment of the machine costs all alike.
+    Per server: req/s over all rounds, p50 and p99 of the median round."""
+    connections = plan.delay_connections if endpoint.crowded else plan.connections
+    rounds = plan.rounds if len(bases) > 1 else 1
+
+    def run(base: str, seconds: int) -> wrk.Load:
+        return wrk.run(base + endpoint.path, connections, seconds, script=endpoint.script,
+                       timeout=10.0 if endpoint.crowded else 2.0)  # fmt: skip
+
+    for base in bases.values():
+        body = ECHO_BODY if endpoint.method == "POST" else None
+        headers = {"Content-Type": "application/json"}
+        answer = httpx.request(endpoint.method, base + endpoint.path, content=body,
+                               headers=headers, timeout=5.0, trust_env=False)  # fmt: skip
+        if answer.status_code != endpoint.status:
+            raise RuntimeError(f"{base}{endpoint.path} answered {answer.status_code}")
+        run(base, plan.warmup)
+    loads: dict[str, list[wrk.Load]] = {name: [] for name in bases}
+    for _ in range(rounds):
+        for name, base in bases.items():
+            loads[name].append(run(base, max(1, round(plan.duration / rounds))))
+    found = {}
+    for name, runs in loads.items():
+        requests, seconds = sum(x.requests for x in runs), sum(x.seconds for x in runs)
+        found[name] = {
+            "endpoint": endpoint.key, "label": endpoint.label, "connections": connections,
+            "rps": round(requests / seconds, 1) if seconds else 0.0,
+            "p50_ms": statistics.median(x.p50_ms for x in runs),
+            "p99_ms": statistics.median(x.p99_ms for x in runs),
+            "requests": requests, "seconds": round(seconds, 3),
+            "rounds_rps": [x.rps for x in runs],
+            "non_2xx_3xx": sum(x.non_2xx_3xx for x in runs),
+            "socket_errors": sum(x.socket_errors for x in runs),
+        }  # fmt: skip
+    return found
+
+
+def say(row: Row, who: str) -> None:
     rounds = "/".join(f"{rps:.0f}" for rps in row["rounds_rps"])
-    return (
-        f"{row['implementation']} {who} {row['label']}: {row['rps']:.0f} req/s ({rounds}), "
-        f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms"
-    )
+    line = f"{row['implementation']} {who} {row['label']}: {row['rps']:.0f} req/s ({rounds})"
+    print(f"bench: {line}, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms", file=sys.stderr)
 
 
-def say(text: str) -> None:
-    print(f"bench: {text}", file=sys.stderr, flush=True)
-
-
-def run_baselines(plan: Plan, impls: list[Implementation], errors: list[str]) -> list[Row]:
-    """Per implementation: it, its minimal app and the bare callable, all started at once."""
+def run_baselines(plan: Plan, impl: Implementation) -> list[Row]:
+    """The implementation and its baselines, all started at once, on every endpoint."""
     rows = []
-    for impl in impls:
-        try:
-            with ExitStack() as stack:
-                bases = {name: stack.enter_context(procs.serving(command))
-                         for name, command in subjects(impl)}  # fmt: skip
-                for endpoint in ENDPOINTS:
-                    chosen = (
-                        bases if endpoint.baseline else {"implementation": bases["implementation"]}
-                    )
-                    for subject, load in compare(plan, chosen, endpoint).items():
-                        rows.append({"implementation": impl.name, "subject": subject, **load})
-                        say(summary(rows[-1], subject))
-        except RuntimeError as error:
-            errors.append(f"{impl.name}: {error}")
-            say(errors[-1])
+    subjects = {"implementation": server(impl)} | {app: server(impl, app) for app in BASELINES}
+    with serving(subjects) as bases:
+        for endpoint in ENDPOINTS:
+            chosen = bases if endpoint.baseline else {"implementation": bases["implementation"]}
+            for subject, load in compare(plan, chosen, endpoint).items():
+                rows.append({"implementation": impl.name, "subject": subject, **load})
+                say(rows[-1], subject)
     return rows
 
 
-def run_options(
-    plan: Plan, impls: list[Implementation], notes: list[str], errors: list[str]
-) -> list[Row]:
-    """Per implementation: every server option on /health, all started at once."""
-    rows: list[Row] = []
-    needs_venv = any(impl.server == "uvicorn" for impl in impls)
-    with servers.standard_venv(notes) if needs_venv else nullcontext(None) as fast_python:
-        for impl in impls:
-            found = list(servers.variants(impl, fast_python))
-            try:
-                with ExitStack() as stack:
-                    bases = {v.key: stack.enter_context(procs.serving(v.command, v.workers))
-                             for v in found}  # fmt: skip
-                    loads = compare(plan, bases, HEALTH)
-            except RuntimeError as error:
-                errors.append(f"{impl.name} server options: {error}")
-                say(errors[-1])
-                continue
-            own = [{"implementation": impl.name, "variant": v.key, "short": v.key,
-                    "server": v.server, "protocol": v.protocol, "workers": v.workers,
-                    "default": v.default, **loads[v.key]} for v in found]  # fmt: skip
-            default = next(r for r in own if r["default"])
-            for row in own:
-                row["vs_default"] = (
-                    round(row["rps"] / default["rps"], 3) if default["rps"] else None
-                )
-                say(summary(row, row["variant"]))
-            rows += own
-    notes += servers.diagnose(rows)
+def run_options(plan: Plan, impl: Implementation) -> list[Row]:
+    """Every server option of the implementation on GET /health, all started at once."""
+    options = OPTIONS[impl.server]
+    subjects = {o.variant: server(impl, "contract" if o.serve_as else "", o.serve_as, o.workers)
+                for o in options}  # fmt: skip
+    with serving(subjects) as bases:
+        loads = compare(plan, bases, ENDPOINTS[0])
+    rows = []
+    for option in options:
+        row = {"implementation": impl.name, **asdict(option), "default": option is options[0],
+               **loads[option.variant]}  # fmt: skip
+        row["vs_default"] = round(row["rps"] / loads[options[0].variant]["rps"], 3)
+        rows.append(row)
+        say(row, option.variant)
     return rows
 
 
-def meta() -> dict[str, Any]:
-    wrk_line = subprocess.run(
+def diagnose(rows: list[Row]) -> list[str]:
+    """A known cause for a measured slowdown."""
+    slow = [
+        r["implementation"] for r in rows if r["variant"] == "uvicorn x2" and r["vs_default"] < 0.9
+    ]
+    return [f"uvicorn --workers 2 is slower than one worker ({', '.join(slow)}): has its runner "
+            "lost TCP_NODELAY on the listening socket? Without it each keep-alive answer waits "
+            "~40 ms for a delayed ACK (Kludex/uvicorn#3149)."] if slow else []  # fmt: skip
+
+
+def meta() -> Row:
+    found = subprocess.run(
         [wrk.require(), "--version"], capture_output=True, text=True, check=False
     )
-    packages = ("fastapi", "flask", "litestar", "uvicorn", "gunicorn", "h11", "pydantic", "msgspec")
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
-        "wrk": (wrk_line.stdout or wrk_line.stderr).split()[1]
-        if wrk_line.stdout or wrk_line.stderr
-        else "?",
+        "wrk": [*(found.stdout or found.stderr).split(), "?", "?"][1],
         "load_before": " ".join(f"{n:.2f}" for n in os.getloadavg()),
-        "versions": {name: version(name) for name in packages},
+        "versions": {name: version(name) for name in PACKAGES},
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--duration",
-        type=int,
-        default=10,
-        help="seconds of load per server and endpoint, split into the rounds (1-120)",
-    )
-    parser.add_argument("--rounds", type=int, default=5, help="alternated rounds (1-10)")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections (1-1024)")
-    parser.add_argument("--delay-connections", type=int, default=256, help="on /delay (1-1024)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
-    parser.add_argument("--only", nargs="*", help="these implementations only")
-    parser.add_argument("--no-server-options", action="store_true", help="skip the server options")
+    add = parser.add_argument
+    add("--duration", type=int, default=10, help="seconds of load per server and endpoint (1-120)")
+    add("--rounds", type=int, default=5, help="alternated rounds (1-10)")
+    add("--connections", type=int, default=32, help="wrk connections (1-1024)")
+    add("--delay-connections", type=int, default=256, help="on /delay (1-1024)")
+    add("--out", type=Path, default=RESULTS, help="results folder (the README's block: default)")
+    add("--only", nargs="*", help="these implementations only")
+    add("--no-server-options", action="store_true", help="skip the server options")
     args = parser.parse_args()
     bounds = [(args.duration, 1, 120), (args.rounds, 1, 10), (args.connections, 1, 1024),
               (args.delay_connections, 1, 1024)]  # fmt: skip
     if not all(low <= value <= high for value, low, high in bounds):
         parser.error("bounds: --duration 1-120, --rounds 1-10, --*connections 1-1024")
     wrk.require()
-    warmup = max(1, min(2, args.duration // 5))
-    plan = Plan(args.duration, args.connections, args.delay_connections, args.rounds, warmup)
+    plan = Plan(args.duration, args.connections, args.delay_connections, args.rounds,
+                warmup=max(1, min(2, args.duration // 5)))  # fmt: skip
     impls = implementations(args.only)
-    notes: list[str] = []
-    errors: list[str] = []
-    data: dict[str, Any] = {"meta": meta(), "plan": asdict(plan)}
-    say("in-process cost per request (bench/overhead.py)")
-    data["overhead"] = overhead.run(impls)
-    data["results"] = run_baselines(plan, impls, errors)
-    data["server_options"] = (
-        [] if args.no_server_options else run_options(plan, impls, notes, errors)
-    )
+    data: Row = {"meta": meta(), "plan": asdict(plan), "results": [], "server_options": []}
+    print("bench: in-process cost per request (bench/overhead.py)", file=sys.stderr, flush=True)
+    data["overhead"], errors = overhead.run(impls), []
+    steps = [run_baselines] + ([] if args.no_server_options else [run_options])
+    try:
+        for impl, step in ((impl, step) for impl in impls for step in steps):
+            try:
+                data["results" if step is run_baselines else "server_options"] += step(plan, impl)
+            except (RuntimeError, OSError, httpx.HTTPError) as error:
+                errors.append(f"{impl.name}, {step.__name__}: {error}")
+                print(f"bench: {errors[-1]}", file=sys.stderr, flush=True)
+    finally:
+        remove_workdirs()
     data["meta"]["load_after"] = " ".join(f"{n:.2f}" for n in os.getloadavg())
     data["ratios"] = report.ratios(data["results"])
-    data.update(notes=notes, errors=errors)
-    report.write(args.out, data)
-    say(f"wrote {args.out}/bench.json, bench.md, bench.svg")
-    if args.out.resolve() == RESULTS.resolve() and readme.replace_block(
-        "bench", report.readme_lines(data)
-    ):
-        say("updated README.md's figures")
+    data.update(notes=diagnose(data["server_options"]), errors=errors)
+    for written in report.write_bench(args.out, data, readme=args.out.resolve() == RESULTS):
+        print(f"bench: wrote {written}", file=sys.stderr)
     return 1 if errors else 0
 
 

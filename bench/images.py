@@ -1,52 +1,98 @@
 """Measure each image lockstep-<impl>:test against a minimal-app image of its framework:
-size (total, over the base), layers, start to the first 200 (median of 5), RSS idle and after
-a fixed load. Writes images.json and images.md.
+size (total, over the base), layers, start to the first answer (median of 5), RSS idle and
+after a fixed load. Writes images.json, images.md and the README's block.
 
     uv run python bench/images.py [--starts N] [--requests N] [--rebuild] [--out DIR]
 
 CONTAINER_ENGINE picks the engine (default podman), PYTHON_IMAGE the base an image is built
 on when it is missing (and the base its size is compared with; default python:3.13-slim).
+Containers are started by the suite's launcher, as the container tests start them.
 """
 
 import argparse
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):
-    # `python bench/images.py`: import this folder as the package `bench`, not as a script dir.
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import containers, images_report, readme, wrk
-from bench.project import BENCH, LUA, MINIMAL, RESULTS, ROOT, Implementation, implementations
+import httpx
 
-START_TARGET = 1.2  # implementation's start at most this times the minimal image's
+from bench import BENCH, RESULTS, ROOT, Implementation, implementations, report, wrk
+from lockstep_suite.servers import Launcher, Server, remove_workdirs
+
+ENGINE = os.environ.get("CONTAINER_ENGINE", "podman")
+MINIMAL_IMAGE = "lockstep-bench-minimal-{implementation}:test"
+Row = dict[str, Any]
+# Run inside the container: VmRSS and Pss (KiB) summed over its processes, this one excepted.
+_MEMORY = """
+import os
+def field(path, name):
+    return sum(int(l.split()[1]) for l in open(path) if l.startswith(name))
+me, rss, pss = os.getpid(), 0, 0
+for pid in (p for p in os.listdir('/proc') if p.isdigit() and int(p) != me):
+    try:
+        rss += field(f'/proc/{pid}/status', 'VmRSS:')
+        pss += field(f'/proc/{pid}/smaps_rollup', 'Pss:')
+    except OSError:
+        pass
+print(rss, pss)
+"""
 
 
 def say(text: str) -> None:
     print(f"images: {text}", file=sys.stderr, flush=True)
 
 
-def prepare(impl: Implementation, base: str, rebuild: bool) -> tuple[str, str]:
+def call(*args: str, timeout: float = 120) -> str:
+    done = subprocess.run([ENGINE, *args], capture_output=True, text=True, timeout=timeout,
+                          check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"{ENGINE} {' '.join(args[:3])}...: {done.stderr.strip()[-800:]}")
+    return done.stdout
+
+
+def inspect(image: str) -> dict[str, Any]:
+    """The engine's description of `image`; {} if it has none."""
+    try:
+        found: dict[str, Any] = json.loads(call("image", "inspect", image))[0]
+        return found
+    except (RuntimeError, IndexError, json.JSONDecodeError):
+        return {}
+
+
+def build(tag: str, dockerfile: Path, context: Path, args: dict[str, str]) -> None:
+    extra = os.environ.get("CONTAINER_BUILD_ARGS", "").split()
+    if ENGINE == "podman":
+        extra += ["--format=docker", "--network=host"]  # keep HEALTHCHECK; PyPI via the host
+    build_args = [f"--build-arg={key}={value}" for key, value in args.items()]
+    call("build", *extra, *build_args, "--file", str(dockerfile), "--tag", tag, str(context),
+         timeout=900)  # fmt: skip
+
+
+def prepare(impl: Implementation, base: str, rebuild: bool) -> None:
     """The implementation's image (built if missing) and its minimal image (always built)."""
-    image, minimal = f"lockstep-{impl.name}:test", f"lockstep-bench-minimal-{impl.name}:test"
-    if rebuild or containers.inspect(image) is None:
+    image = f"lockstep-{impl.name}:test"
+    if rebuild or not inspect(image):
         say(f"building {image} on {base}")
         args = {"IMPLEMENTATION": impl.name, "PYTHON_IMAGE": base}
-        containers.build(image, ROOT / "docker" / "Dockerfile", ROOT, args)
+        build(image, ROOT / "docker" / "Dockerfile", ROOT, args)
+    minimal = MINIMAL_IMAGE.format(implementation=impl.name)
     args = {"IMAGE": image, "IMPLEMENTATION": impl.name, "SERVER": impl.baseline_server}
-    containers.build(minimal, MINIMAL / "Dockerfile", BENCH, args)
-    return image, minimal
+    build(minimal, BENCH / "minimal" / "Dockerfile", BENCH, args)
 
 
 def sizes(image: str, base: str) -> dict[str, Any]:
-    own, under = containers.inspect(image) or {}, containers.inspect(base) or {}
+    own, under = inspect(image), inspect(base)
     layers = len(own.get("RootFS", {}).get("Layers", []))
-    base_layers = len(under.get("RootFS", {}).get("Layers", [])) if under else None
+    base_layers = len(under["RootFS"]["Layers"]) if under else None
     return {
         "size_bytes": own.get("Size"),
         "over_base_bytes": own["Size"] - under["Size"] if under and own else None,
@@ -55,51 +101,65 @@ def sizes(image: str, base: str) -> dict[str, Any]:
     }
 
 
-def memory_under_load(running: containers.Started, requests: int) -> dict[str, Any]:
-    rss, pss = running.memory_kib()
-    load = wrk.run(
-        running.base_url,
-        connections=8,
-        duration=max(5, requests // 500),
-        script=LUA / "mix.lua",
-        env={**os.environ, "BENCH_REQUESTS": str(requests)},
-    )
+def memory_under_load(name: str, base_url: str, requests: int) -> dict[str, Any]:
+    """RSS and PSS idle, then after `requests` answers of lua/mix.lua."""
+
+    def memory() -> list[int]:
+        return [int(kib) for kib in call("exec", name, "python", "-c", _MEMORY).split()]
+
+    (rss, pss), mix = memory(), BENCH / "lua" / "mix.lua"
+    load = wrk.run(base_url, 8, max(5, requests // 500), script=mix,
+                   env={**os.environ, "BENCH_REQUESTS": str(requests)})  # fmt: skip
     time.sleep(1)
-    loaded_rss, loaded_pss = running.memory_kib()
-    return {
-        "idle_rss_kib": rss,
-        "idle_pss_kib": pss,
-        "load_requests": load.requests,
-        "loaded_rss_kib": loaded_rss,
-        "loaded_pss_kib": loaded_pss,
-    }
+    loaded_rss, loaded_pss = memory()
+    return {"idle_rss_kib": rss, "idle_pss_kib": pss, "load_requests": load.requests,
+            "loaded_rss_kib": loaded_rss, "loaded_pss_kib": loaded_pss}  # fmt: skip
 
 
-def measure(
-    impl: Implementation, base: str, starts: int, requests: int, rebuild: bool
-) -> dict[str, Any]:
-    image, minimal = prepare(impl, base, rebuild)
-    row: dict[str, Any] = {"implementation": impl.name, "image": image, **sizes(image, base)}
-    times: dict[str, list[float]] = {image: [], minimal: []}
+def start_once(impl: Implementation, pattern: str, ready: str, memory_requests: int) -> Row:
+    """One start of the image `pattern` (the suite's container launcher, production's flags):
+    seconds from the engine's `run` to the first answer, `ready` checked to answer 200 then;
+    its memory if `memory_requests`."""
+    launcher = Launcher(ENGINE, image=pattern)
+    server = Server(impl.name, {"WORKERS": "1", "LOG_FILE": ""}, launcher=launcher,
+                    poll_seconds=0.01)  # fmt: skip
+    began = time.monotonic()
+    try:
+        server.start(timeout=60)
+        found: Row = {"seconds": round(time.monotonic() - began, 3)}
+        status = httpx.get(server.base_url + ready, timeout=5, trust_env=False).status_code
+        if status != 200:
+            raise RuntimeError(f"{pattern}: {ready} answered {status} once started")
+        if memory_requests:
+            found.update(memory_under_load(launcher.started[-1], server.base_url, memory_requests))
+        return found
+    finally:
+        server.stop()
+        launcher.remove_all()
+
+
+def measure(impl: Implementation, base: str, starts: int, requests: int, rebuild: bool) -> Row:
+    prepare(impl, base, rebuild)
+    image = f"lockstep-{impl.name}:test"
+    row: Row = {"implementation": impl.name, "image": image, **sizes(image, base)}
+    times: dict[str, list[float]] = {"": [], "minimal_": []}
     for attempt in range(starts):
         # Alternated, so that a busy moment of the machine costs both alike.
-        for tag, ready in ((image, "/readiness"), (minimal, "/health")):
-            name = f"lockstep-bench-{impl.name}-{os.getpid()}-{attempt}-{len(times[tag])}"
-            with containers.started(tag, name, ready) as running:
-                times[tag].append(round(running.seconds, 3))
-                if attempt == starts - 1:
-                    memory = memory_under_load(running, requests)
-                    prefix = "" if tag == image else "minimal_"
-                    row.update({f"{prefix}{key}": value for key, value in memory.items()})
-    row["start_s"], row["minimal_start_s"] = times[image], times[minimal]
-    row["start_median_s"] = statistics.median(times[image])
-    row["minimal_start_median_s"] = statistics.median(times[minimal])
+        for prefix, pattern, ready in (
+            ("", image, "/readiness"),
+            ("minimal_", MINIMAL_IMAGE, "/health"),
+        ):
+            last = requests if attempt == starts - 1 else 0
+            found = start_once(impl, pattern, ready, last)
+            times[prefix].append(found.pop("seconds"))
+            row.update({f"{prefix}{key}": value for key, value in found.items()})
+    row["start_s"], row["minimal_start_s"] = times[""], times["minimal_"]
+    row["start_median_s"] = statistics.median(times[""])
+    row["minimal_start_median_s"] = statistics.median(times["minimal_"])
     row["start_ratio"] = round(row["start_median_s"] / row["minimal_start_median_s"], 3)
-    row["start_target_met"] = row["start_ratio"] <= START_TARGET
-    say(
-        f"{impl.name}: start {row['start_median_s']} s, minimal "
-        f"{row['minimal_start_median_s']} s; idle RSS {row['idle_rss_kib'] // 1024} MiB"
-    )
+    row["start_target_met"] = row["start_ratio"] <= report.START_TARGET
+    say(f"{impl.name}: start {row['start_median_s']} s, minimal {row['minimal_start_median_s']} s;"
+        f" idle RSS {row['idle_rss_kib'] // 1024} MiB")  # fmt: skip
     return row
 
 
@@ -114,36 +174,26 @@ def main() -> int:
     if not (1 <= args.starts <= 20 and 100 <= args.requests <= 100_000):
         parser.error("--starts must be 1-20, --requests 100-100000")
     wrk.require()
-    engine = containers.engine()
+    if shutil.which(ENGINE) is None:
+        print(f"images: container engine {ENGINE!r} not found (CONTAINER_ENGINE)", file=sys.stderr)
+        return 2
     base = os.environ.get("PYTHON_IMAGE", "python:3.13-slim")
-    data: dict[str, Any] = {
-        "meta": {
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "engine": engine,
-            "base": base,
-            "load_before": " ".join(f"{n:.2f}" for n in os.getloadavg()),
-            "starts": args.starts,
-            "requests": args.requests,
-            "start_target": START_TARGET,
-        },
-        "images": [],
-        "errors": [],
-    }
-    for impl in implementations(args.only):
-        try:
-            data["images"].append(measure(impl, base, args.starts, args.requests, args.rebuild))
-        except (RuntimeError, OSError) as error:
-            data["errors"].append(f"{impl.name}: {error}")
-            say(data["errors"][-1])
-    data["meta"]["load_after"] = " ".join(f"{n:.2f}" for n in os.getloadavg())
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "images.json").write_text(json.dumps(data, indent=2) + "\n")
-    (args.out / "images.md").write_text(images_report.markdown(data))
-    say(f"wrote {args.out}/images.json, images.md")
-    if args.out.resolve() == RESULTS.resolve() and readme.replace_block(
-        "images", images_report.readme_lines(data)
-    ):
-        say("updated README.md's figures")
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "engine": ENGINE,
+            "base": base, "load_before": " ".join(f"{n:.2f}" for n in os.getloadavg()),
+            "starts": args.starts, "requests": args.requests}  # fmt: skip
+    data: Row = {"meta": meta, "images": [], "errors": []}
+    try:
+        for impl in implementations(args.only):
+            try:
+                data["images"].append(measure(impl, base, args.starts, args.requests, args.rebuild))
+            except (RuntimeError, OSError, httpx.HTTPError) as error:
+                data["errors"].append(f"{impl.name}: {error}")
+                say(data["errors"][-1])
+    finally:
+        remove_workdirs()
+    meta["load_after"] = " ".join(f"{n:.2f}" for n in os.getloadavg())
+    for written in report.write_images(args.out, data, readme=args.out.resolve() == RESULTS):
+        say(f"wrote {written}")
     return 1 if data["errors"] else 0
 
 

@@ -1,6 +1,6 @@
 """Serve a benchmark subject with the project's own server setup, one option changed at most.
 
-    python bench/serve.py --app {contract,minimal,bare} --impl NAME --server SERVER
+    python bench/serve.py --app {contract,minimal,addons,bare} --impl NAME --server SERVER
 
 `contract` is the implementation's create_app, `minimal` bench/minimal/<impl>_app.py, `bare`
 a raw ASGI or WSGI callable. SERVER: `uvicorn` (lockstep_contract.uvicorn_server as is),
@@ -8,6 +8,7 @@ a raw ASGI or WSGI callable. SERVER: `uvicorn` (lockstep_contract.uvicorn_server
 `gunicorn-gthread` and `gunicorn-sync` (lockstep_flask's gunicorn options, that worker class),
 `gunicorn-uvicorn` (the same options with uvicorn's worker, h11 and asyncio). Configured by
 the contract's variables (PORT, ...).
+`addons` is bench/addons/<impl>_app.py (the framework with the usual add-ons).
 Standalone: the minimal images run it too (bench/minimal/Dockerfile).
 """
 
@@ -38,6 +39,8 @@ def factory_path(app: str, impl: str, server: str) -> str:
         return f"lockstep_{impl}.app:create_app"
     if app == "minimal":
         return f"{impl}_app:create_app"
+    if app == "addons":
+        return f"addons.{impl}_app:create_app"  # bench/addons/, beside this script
     return "bare_app:create_asgi" if server in ASGI_SERVERS else "bare_app:create_wsgi"
 
 
@@ -104,7 +107,7 @@ def run_gunicorn(factory: str, impl: str, server: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--app", choices=("contract", "minimal", "bare"), required=True)
+    parser.add_argument("--app", choices=("contract", "minimal", "addons", "bare"), required=True)
     parser.add_argument("--impl", default=os.environ.get("BENCH_IMPL"), required=False)
     parser.add_argument("--server", choices=SERVERS, default=os.environ.get("BENCH_SERVER"))
     args = parser.parse_args()

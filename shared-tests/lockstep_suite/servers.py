@@ -55,6 +55,9 @@ class Launcher:
     engine: str | None = None
     image: str = "lockstep-{implementation}:test"
     started: list[str] = field(default_factory=list)
+    # Processes only: this command instead of `python -m lockstep_<name>` (bench/ starts its
+    # baseline apps and server options through bench/serve.py).
+    argv: list[str] | None = None
 
     def command(
         self,
@@ -64,7 +67,7 @@ class Launcher:
         restartable: bool = False,
     ) -> list[str]:
         if self.engine is None:
-            return [sys.executable, "-m", f"lockstep_{implementation}"]
+            return self.argv or [sys.executable, "-m", f"lockstep_{implementation}"]
         name = f"lockstep-suite-{implementation}-{env.get('PORT', '0')}-{os.getpid()}"
         self.started.append(name)
         workdir.chmod(0o777)  # the image's user (10001) writes LOG_FILE there
@@ -130,6 +133,10 @@ class Server:
     workdir: Path = field(default_factory=new_workdir)
     # Containers only: the container survives its stop, for restart drills (see Launcher).
     restartable: bool = False
+    # How it starts: the run's launcher, or one of its own (bench/: baselines, other images).
+    launcher: Launcher = field(default_factory=lambda: LAUNCHER)
+    # Between two probes while it starts (bench/images.py times starts to a few ms).
+    poll_seconds: float = 0.1
 
     @property
     def stdout_path(self) -> Path:
@@ -148,7 +155,7 @@ class Server:
         env = server_env(self.port, {"LOG_FILE": str(self.log_file), **self.extra_env})
         with self.stdout_path.open("wb") as out:
             self.process = subprocess.Popen(
-                LAUNCHER.command(self.implementation, env, self.workdir, self.restartable),
+                self.launcher.command(self.implementation, env, self.workdir, self.restartable),
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -161,7 +168,7 @@ class Server:
                 httpx.get(f"{self.base_url}/health", timeout=1.0, trust_env=False)
                 return self
             except httpx.TransportError:
-                time.sleep(0.1)
+                time.sleep(self.poll_seconds)
         self.stop()
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.output()}")
 
