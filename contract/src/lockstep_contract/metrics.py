@@ -1,13 +1,14 @@
 """The contract's metric families, for one process or for every worker of an instance.
 
-With several workers the server's starter sets PROMETHEUS_MULTIPROC_DIR before anything
-imports prometheus_client, so each worker writes its samples to files there and /metrics
-reads all of them.
+With several workers the runner sets PROMETHEUS_MULTIPROC_DIR (see lifecycle.py) before
+anything imports prometheus_client, so each worker writes its samples to files there and
+/metrics reads all of them.
 """
 
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CollectorRegistry,
@@ -23,18 +24,21 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
-from lockstep_contract.payloads import Stack
+from lockstep_contract.lifecycle import MULTIPROC_ENV
 from lockstep_contract.route_table import UNMATCHED, Route
+
+if TYPE_CHECKING:
+    # Only for the annotation: runtime.py builds the Metrics of its Runtime.
+    from lockstep_contract.runtime import Stack
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _MAX_CHILDREN = 4096
 
 
 class Metrics:
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: "Stack") -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         directory = os.environ.get(MULTIPROC_ENV)
         self._multiproc_dir = Path(directory) if directory else None

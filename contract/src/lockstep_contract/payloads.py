@@ -1,25 +1,12 @@
 """Builders of the contract's success bodies, so every implementation says them alike."""
 
-import platform
 import socket
-from dataclasses import dataclass
 from typing import Any
 
 from lockstep_contract.dependencies import is_up
+from lockstep_contract.lifecycle import InstanceState
+from lockstep_contract.runtime import Stack
 from lockstep_contract.settings import Settings
-from lockstep_contract.state import InstanceState
-
-
-@dataclass(frozen=True, slots=True)
-class Stack:
-    """What is serving; the values of /info and lockstep_info that may differ."""
-
-    implementation: str
-    framework: str
-    framework_version: str
-    server: str
-    server_version: str
-    python_version: str = platform.python_version()
 
 
 def root(settings: Settings) -> dict[str, Any]:

@@ -1,18 +1,34 @@
-"""What one application instance holds: settings, instance state, metrics, start time.
+"""What one application instance holds: what is serving, settings, instance state, metrics,
+start time.
 
-`create_app` in every implementation builds one `Runtime`. A server started by
-`python -m lockstep_<name>` passes the instance's shared directory and start time to its
-workers through the environment (see `serving.prepare_instance`).
+`create_app` in every implementation builds one `Runtime`. Under a runner, the state and the
+start time are the instance's, shared by every worker (see lifecycle.py).
 """
 
 import os
+import platform
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from lockstep_contract.lifecycle import (
+    InstanceState,
+    instance_started_at,
+    instance_state,
+    utc_now_text,
+)
 from lockstep_contract.metrics import Metrics
-from lockstep_contract.payloads import Stack
 from lockstep_contract.settings import Settings
-from lockstep_contract.state import RUNTIME_DIR_ENV, STARTED_AT_ENV, InstanceState, utc_now_text
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """What is serving; the values of /info and lockstep_info that may differ."""
+
+    implementation: str
+    framework: str
+    framework_version: str
+    server: str
+    server_version: str
+    python_version: str = platform.python_version()
 
 
 @dataclass(slots=True)
@@ -25,10 +41,7 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings | None, stack: Stack) -> "Runtime":
-        """Settings default to the environment's; shared state to the instance's, if any."""
+        """Settings default to the environment's; state and start time to the instance's."""
         if settings is None:
             settings = Settings.from_env(os.environ)
-        directory = os.environ.get(RUNTIME_DIR_ENV)
-        state = InstanceState(Path(directory) if directory else None)
-        started_at = os.environ.get(STARTED_AT_ENV) or utc_now_text()
-        return cls(settings, stack, state, Metrics(stack), started_at)
+        return cls(settings, stack, instance_state(), Metrics(stack), instance_started_at())

@@ -4,8 +4,7 @@ import fastapi
 import uvicorn
 
 from lockstep_contract.asgi import ContractMiddleware
-from lockstep_contract.payloads import Stack
-from lockstep_contract.runtime import Runtime
+from lockstep_contract.runtime import Runtime, Stack
 from lockstep_contract.settings import Settings
 from lockstep_fastapi import errors, routes
 

@@ -6,8 +6,7 @@ import flask
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import MapAdapter
 
-from lockstep_contract.payloads import Stack
-from lockstep_contract.runtime import Runtime
+from lockstep_contract.runtime import Runtime, Stack
 from lockstep_contract.settings import Settings
 from lockstep_contract.wsgi import ContractMiddleware
 from lockstep_flask import errors, routes

@@ -1,6 +1,6 @@
 """`python -m lockstep_litestar`: the production server (uvicorn), configured by the environment."""
 
-from lockstep_contract.uvicorn_server import run
+from lockstep_contract.runners.uvicorn import run
 
 
 def main() -> None:

@@ -8,8 +8,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 
 from lockstep_contract.asgi import ASGIApp, ContractMiddleware
-from lockstep_contract.payloads import Stack
-from lockstep_contract.runtime import Runtime
+from lockstep_contract.runtime import Runtime, Stack
 from lockstep_contract.settings import Settings
 from lockstep_litestar import errors, routes
 
@@ -22,7 +21,7 @@ def create_app(settings: Settings | None = None) -> ContractMiddleware:
         route_handlers=list(routes.ROUTERS),
         # The contract serves its own document and docs; Litestar's /schema is off.
         openapi_config=None,
-        # uvicorn_server configures logging once for the process; errors.py logs the 500s.
+        # The runner configures logging once for the process; errors.py logs the 500s.
         logging_config=None,
         # The middleware enforces MAX_BODY_BYTES (also on chunked bodies) before routing.
         request_max_body_size=None,
