@@ -151,6 +151,21 @@ def containers(session: nox.Session) -> None:
 
 
 @nox.session
+def browser(session: nox.Session) -> None:
+    """/docs and /redoc in headless Chromium, driven by Playwright, on each implementation's
+    real server with no network but loopback; screenshots in .nox/browser/. Needs Debian's
+    chromium (Playwright's own browser download is never used)."""
+    if not Path("/usr/bin/chromium").exists():
+        session.error("chromium is missing: apt-get install chromium")
+    install(session)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    session.run(
+        "pytest", "shared-tests/test_browser.py", "--browser", "-p", "no:cacheprovider",
+        f"--junitxml={REPORTS / 'browser.xml'}", *session.posargs,
+    )  # fmt: skip
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """wrk load per endpoint and server option against minimal apps: bench/results/bench.*
 

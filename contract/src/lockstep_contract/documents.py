@@ -2,7 +2,8 @@
 (/docs) and ReDoc (/redoc), whose assets (/docs/{asset}) are vendored in vendor/.
 
 vendor/ holds the files byte for byte as published on the npm registry, their licences and
-SHA256SUMS; `python contract/fetch_docs_assets.py` re-fetches and re-pins them.
+SHA256SUMS; `python contract/fetch_docs_assets.py` re-fetches and re-pins them. One change is
+made as they are served (OFFLINE below), so that the pages request nothing off the service.
 """
 
 import functools
@@ -26,6 +27,12 @@ _FILES = {
     "redoc.standalone.js": (f"{_REDOC}/redoc.standalone.js", _JS),
 }
 ASSETS = {name: content_type for name, (_, content_type) in _FILES.items()}
+# Asset name -> (published bytes, served bytes). ReDoc's side menu shows Redocly's logo from
+# their CDN, with no option to turn it off; "data:," fails to decode, and ReDoc then leaves
+# the image out (its onError), as it would offline, but without the request.
+OFFLINE = {
+    "redoc.standalone.js": (b'src:"https://cdn.redoc.ly/redoc/logo-mini.svg"', b'src:"data:,"'),
+}
 
 # `<meta charset>` first: the bundles are UTF-8, and a browser decodes scripts as the page
 # says. The empty icon spares a request for /favicon.ico (a 404).
@@ -105,4 +112,11 @@ def docs_asset(name: str) -> bytes | None:
     """The asset's bytes, or None for a name the contract does not list (404)."""
     if name not in _FILES:
         return None
-    return _vendored(_FILES[name][0]).read_bytes()
+    content = _vendored(_FILES[name][0]).read_bytes()
+    if name in OFFLINE:
+        published, served = OFFLINE[name]
+        # Exactly once: a new version that moved or dropped it must be looked at again.
+        if content.count(published) != 1:
+            raise RuntimeError(f"{name}: {published!r} is not there exactly once")
+        content = content.replace(published, served)
+    return content
