@@ -3,7 +3,7 @@ driven by Playwright, on each implementation's real server, with no network but 
 
 Every operation of contract/openapi.yaml must be listed on both pages, Swagger UI's "Try it
 out" must call GET /health, and the console must stay free of errors. A screenshot of each
-page is kept under .nox/browser/."""
+page is kept under .nox/reports/browser/."""
 
 import json
 from collections.abc import Iterator
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / ".nox" / "browser"
+SCREENSHOTS = ROOT / ".nox" / "reports" / "browser"  # .nox/browser is the session's venv
 # As ENVIRONMENT.md found them: without the background-networking flags Chromium keeps trying
 # hosts it cannot reach. The dead proxy is a second fence behind the route block below.
 CHROMIUM_ARGS = [
