@@ -164,6 +164,36 @@ def containers(session: nox.Session) -> None:
 
 
 @nox.session
+def browser(session: nox.Session) -> None:
+    """/docs and /redoc in headless Chromium, driven by Playwright, on each implementation's
+    real server with no network but loopback; screenshots in .nox/reports/browser/. Needs
+    Debian's chromium (Playwright's own browser download is never used)."""
+    if not Path("/usr/bin/chromium").exists():
+        session.error("chromium is missing: apt-get install chromium")
+    install(session)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    session.run(
+        "pytest", "shared-tests/test_browser.py", "--browser", "-p", "no:cacheprovider",
+        f"--junitxml={REPORTS / 'browser.xml'}", *session.posargs,
+    )  # fmt: skip
+
+
+@nox.session
+def postgres(session: nox.Session) -> None:
+    """Readiness against a real PostgreSQL, started by the tests, on each implementation's real
+    server: down, shutting down, at its connection limit, up again. Needs Debian's postgresql
+    (its server binaries in /usr/lib/postgresql/<version>/bin)."""
+    if not any(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        session.error("PostgreSQL is missing: apt-get install postgresql")
+    install(session)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    session.run(
+        "pytest", "shared-tests/test_postgres.py", "--postgres", "-p", "no:cacheprovider",
+        f"--junitxml={REPORTS / 'postgres.xml'}", *session.posargs,
+    )  # fmt: skip
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """wrk load per endpoint and server option against each framework's minimal app, its
     add-on stack and a bare callable: bench/results/bench.*

@@ -26,6 +26,8 @@ VARIANTS = {
     "noadmin_target": {"ADMIN_TOKEN": ""},
 }
 _VARIANT_KINDS = ("inprocess", "server")
+# Marker (and option) of the tests that need a system tool -> the nox session that runs them.
+SYSTEM_TOOLS = {"browser": "browser", "postgres": "postgres"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="lockstep-{implementation}:test",
         help="the image of each implementation, for --container-engine",
     )
+    for tool, session in SYSTEM_TOOLS.items():
+        group.addoption(
+            f"--{tool}",
+            action="store_true",
+            help=f"run the tests marked {tool} (they need a system tool: `nox -s {session}`)",
+        )
     group.addoption(
         "--base-url-impl",
         default="deployed",
@@ -72,6 +80,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "host_processes: reads the server's processes; deselected for containers"
     )
+    for tool, session in SYSTEM_TOOLS.items():
+        config.addinivalue_line(
+            "markers", f"{tool}: needs a system tool; selected only by --{tool} (nox -s {session})"
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -86,6 +98,8 @@ def _cannot_run(config: pytest.Config, item: pytest.Item) -> bool:
         return True  # the images are tested by `nox -s containers`
     if config.getoption("container_engine") and item.get_closest_marker("host_processes"):
         return True  # reads the server's processes in /proc, which a container hides
+    if any(item.get_closest_marker(tool) and not config.getoption(tool) for tool in SYSTEM_TOOLS):
+        return True  # its own nox session, which checks for the tool
     # A variant target with no kind left by --kind (e.g. --kind workers2) is parametrised
     # with pytest's NOTSET placeholder: nothing to test.
     callspec = getattr(item, "callspec", None)

@@ -15,6 +15,10 @@ from lockstep_suite.servers import LAUNCHER, free_port, new_workdir, server_env
 pytestmark = pytest.mark.process
 
 PREFIX = "lockstep: invalid configuration: "
+DEPENDENCIES = (
+    "comma-separated http://, https:// URLs, tcp://host:port or "
+    "postgresql://user@host[:port][/database]"
+)
 # (variable, value, what the line says is expected), from the contract's configuration table.
 INVALID = [
     ("PORT", "abc", "an integer from 1 to 65535"),
@@ -31,11 +35,13 @@ INVALID = [
     ("SHUTDOWN_TIMEOUT_SECONDS", "0", "an integer from 1 to 3600"),
     ("CORS_ORIGINS", "ftp://x", "'*' or comma-separated http(s)://host[:port] origins"),
     ("ADMIN_TOKEN", "short", "at least 16 printable ASCII characters without spaces"),
-    (
-        "DEPENDENCIES",
-        "tcp://nohostport",
-        "comma-separated http://, https:// URLs or tcp://host:port",
-    ),
+    ("DEPENDENCIES", "tcp://nohostport", DEPENDENCIES),
+    ("DEPENDENCIES", "redis://127.0.0.1:6379", DEPENDENCIES),
+    ("DEPENDENCIES", "postgresql://127.0.0.1:5432/app", DEPENDENCIES),  # no user
+    ("DEPENDENCIES", "postgres://app@127.0.0.1:99999/app", DEPENDENCIES),
+    ("DEPENDENCIES", "postgresql://app@127.0.0.1/app/x", DEPENDENCIES),
+    ("DEPENDENCIES", "postgresql://app@/app", DEPENDENCIES),
+    ("DEPENDENCIES", "http://127.0.0.1:8080/health,", DEPENDENCIES),
     ("DEPENDENCY_TIMEOUT_SECONDS", "0", "a decimal number from 0.05 to 30"),
     ("APP_NAME", "", "1 to 64 printable characters"),
     ("HOST", "bad host", "an IP address or host name"),
@@ -93,3 +99,38 @@ def test_invalid_value_stops_before_binding(
     assert not run.bound, f"something listened on 127.0.0.1:{port}"
     if name in SECRETS:
         assert value not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param(
+            "postgresql://app:s3cret-pw@127.0.0.1:5432/app/x",
+            "postgresql://app@127.0.0.1:5432/app/x",
+            id="postgres_path",
+        ),
+        pytest.param(
+            "http://127.0.0.1/health,postgres://app:s3cret-pw@db:port/app",
+            "http://127.0.0.1/health,postgres://app@db:port/app",
+            id="postgres_port",
+        ),
+        pytest.param(
+            "postgresql://app:s3cret/pw@127.0.0.1/app",  # "/" unencoded in the password
+            "postgresql://app@127.0.0.1/app",
+            id="unencoded_slash",
+        ),
+        pytest.param(
+            "postgresql://app@127.0.0.1/app/x?sslmode=disable&password=s3cret-pw",
+            "postgresql://app@127.0.0.1/app/x?sslmode=disable",
+            id="query_parameter",
+        ),
+    ],
+)
+def test_invalid_dependencies_never_show_a_password(
+    implementation: str, value: str, shown: str
+) -> None:
+    port = free_port()
+    run = run_until_exit(implementation, server_env(port, {"DEPENDENCIES": value}), port, 30)
+    assert run.stderr == f"{PREFIX}DEPENDENCIES='{shown}': expected {DEPENDENCIES}\n"
+    assert run.status == 2, run
+    assert "s3cret" not in run.stderr + run.stdout

@@ -160,7 +160,9 @@ GET_PATHS = [
     "/docs",
     "/docs/swagger-ui.css",
     "/docs/swagger-ui-bundle.js",
+    "/docs/redoc.standalone.js",
     "/docs/nope",
+    "/redoc",
     "/delay/0",
     "/delay/abc",
     "/status/200",
@@ -229,6 +231,7 @@ def test_options_on_an_unknown_path_is_404(target: Target, path: str) -> None:
         ("PUT", "/status/200", "GET, HEAD, OPTIONS"),
         ("POST", "/delay/1", "GET, HEAD, OPTIONS"),
         ("POST", "/docs/swagger-ui.css", "GET, HEAD, OPTIONS"),
+        ("POST", "/redoc", "GET, HEAD, OPTIONS"),
         ("DELETE", "/metrics", "GET, HEAD, OPTIONS"),
     ],
 )

@@ -1,5 +1,7 @@
-"""Tag `meta`: get_root, get_info, get_metrics, get_openapi, get_docs, get_docs_asset."""
+"""Tag `meta`: get_root, get_info, get_metrics, get_openapi, get_docs, get_docs_asset,
+get_redoc."""
 
+import hashlib
 import json
 import math
 import platform
@@ -11,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import swagger_ui_bundle
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
@@ -22,7 +23,15 @@ from lockstep_suite.targets import Reply, Target
 
 RID = "test-rid-1"
 CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "openapi.yaml"
-ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+# The docs assets as vendored in the contract package, and their pinned sha256 (SHA256SUMS).
+VENDOR = CONTRACT.parent / "src" / "lockstep_contract" / "vendor"
+PINNED = {
+    name: digest
+    for digest, name in (
+        line.split("  ", 1)
+        for line in (VENDOR / "SHA256SUMS").read_text(encoding="ascii").splitlines()
+    )
+}
 METRICS = "text/plain; version=0.0.4; charset=utf-8"
 NOT_FOUND = problem(404, RID)
 RFC3339_SECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -214,50 +223,106 @@ def test_get_openapi_serves_the_contract_document(target: Target) -> None:
 
 
 class _Sources(HTMLParser):
-    """The URLs a page loads: script sources and linked style sheets."""
+    """The URLs a page loads (script sources, linked style sheets) and its meta charset."""
 
     def __init__(self) -> None:
         super().__init__()
         self.scripts: list[str] = []
         self.styles: list[str] = []
+        self.charset: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         if tag == "script" and found.get("src"):
             self.scripts.append(found["src"] or "")
-        if tag == "link" and found.get("href"):
+        if tag == "link" and found.get("rel") == "stylesheet":
             self.styles.append(found["href"] or "")
+        if tag == "meta" and "charset" in found and self.charset is None:
+            self.charset = found["charset"]
 
 
-def test_get_docs_serves_swagger_ui_from_the_service(target: Target) -> None:
-    reply = call(target, "GET", "/docs")
+@pytest.mark.parametrize(
+    ("path", "title", "loads", "document"),
+    [
+        pytest.param(
+            "/docs",
+            "lockstep - API docs",
+            (["/docs/swagger-ui-bundle.js"], ["/docs/swagger-ui.css"]),
+            'url: "/openapi.json"',
+            id="swagger_ui",
+        ),
+        pytest.param(
+            "/redoc",
+            "lockstep - API reference",
+            (["/docs/redoc.standalone.js"], []),
+            'spec-url="/openapi.json"',
+            id="redoc",
+        ),
+    ],
+)
+def test_docs_pages_load_everything_from_the_service(
+    target: Target, path: str, title: str, loads: tuple[list[str], list[str]], document: str
+) -> None:
+    """get_docs and get_redoc: UTF-8 HTML whose scripts and styles the service serves itself
+    (a browser test, `nox -s browser`, renders them)."""
+    reply = call(target, "GET", path)
     assert reply.status == 200
     assert reply.header("Content-Type") == "text/html; charset=utf-8"
     assert reply.header("Content-Length") == str(len(reply.body))
     page = reply.body.decode()
     sources = _Sources()
     sources.feed(page)
-    assert "/docs/swagger-ui-bundle.js" in sources.scripts
-    assert "/docs/swagger-ui.css" in sources.styles
-    assert "/openapi.json" in page
+    assert sources.charset == "utf-8"  # the bundles are UTF-8; a browser decodes as told
+    assert f"<title>{title}</title>" in page
+    assert (sources.scripts, sources.styles) == loads  # scripts, style sheets
+    assert document in page
+    assert "http://" not in page
+    assert "https://" not in page
+    assert "//" not in page  # nor a protocol-relative one
     for url in sources.scripts + sources.styles:
-        assert not url.startswith(("http://", "https://", "//")), url
         assert call(target, "GET", url).status == 200, url
 
 
+# The one change the contract makes as it serves a vendored file: ReDoc's logo from a CDN.
+REDOC_LOGO = (b'src:"https://cdn.redoc.ly/redoc/logo-mini.svg"', b'src:"data:,"')
+
+
 @pytest.mark.parametrize(
-    ("asset", "content_type"),
+    ("asset", "content_type", "change"),
     [
-        pytest.param("swagger-ui.css", "text/css; charset=utf-8", id="css"),
-        pytest.param("swagger-ui-bundle.js", "text/javascript; charset=utf-8", id="js"),
+        pytest.param("swagger-ui.css", "text/css; charset=utf-8", None, id="css"),
+        pytest.param("swagger-ui-bundle.js", "text/javascript; charset=utf-8", None, id="js"),
+        pytest.param(
+            "redoc.standalone.js", "text/javascript; charset=utf-8", REDOC_LOGO, id="redoc"
+        ),
     ],
 )
-def test_get_docs_asset_serves_the_bundled_file(
-    target: Target, asset: str, content_type: str
+def test_get_docs_asset_serves_the_pinned_file(
+    target: Target, asset: str, content_type: str, change: tuple[bytes, bytes] | None
 ) -> None:
-    content = (ASSETS / asset).read_bytes()
-    assert content
+    (vendored,) = [name for name in PINNED if name.endswith(f"/{asset}")]
+    content = (VENDOR / vendored).read_bytes()
+    assert hashlib.sha256(content).hexdigest() == PINNED[vendored]
+    if change is not None:
+        assert content.count(change[0]) == 1
+        content = content.replace(*change)
     expect(call(target, "GET", f"/docs/{asset}"), 200, content_type, content)
+
+
+def test_vendored_docs_assets_match_their_pinned_sha256() -> None:
+    """Every vendored file is pinned in SHA256SUMS and has those bytes; every package keeps
+    its licence (`python contract/fetch_docs_assets.py` re-fetches and re-pins)."""
+    present = {
+        path.relative_to(VENDOR).as_posix()
+        for path in VENDOR.rglob("*")
+        if path.is_file() and path.name != "SHA256SUMS"
+    }
+    assert present == set(PINNED)
+    for name, digest in PINNED.items():
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
+    packages = {name.split("/")[0] for name in PINNED}
+    assert packages == {"swagger-ui-dist-5.35.0", "redoc-2.5.4"}
+    assert all(f"{package}/LICENSE" in PINNED for package in packages)
 
 
 @pytest.mark.parametrize(
@@ -266,6 +331,10 @@ def test_get_docs_asset_serves_the_bundled_file(
         pytest.param("/docs/nope", id="unknown"),
         pytest.param("/docs/swagger-ui.js", id="unlisted_file"),
         pytest.param("/docs/index.html", id="index"),
+        pytest.param("/docs/LICENSE", id="vendored_licence"),
+        pytest.param("/docs/SHA256SUMS", id="vendored_sums"),
+        pytest.param("/docs/redoc.standalone.js.map", id="source_map"),
+        pytest.param("/docs/redoc-2.5.4", id="vendored_folder"),
         pytest.param("/docs/SWAGGER-UI.CSS", id="case"),
         pytest.param("/docs/swagger-ui.css/", id="trailing_slash"),
         pytest.param("/docs/", id="empty"),
@@ -276,6 +345,9 @@ def test_get_docs_asset_serves_the_bundled_file(
         pytest.param("/docs/..%5Cswagger-ui.css", id="backslash"),
         pytest.param("/docs/%2Fetc%2Fpasswd", id="absolute"),
         pytest.param("/docs/swagger-ui.css%00", id="nul"),
+        pytest.param("/docs/redoc", id="redoc_under_docs"),
+        pytest.param("/redoc/", id="redoc_trailing_slash"),
+        pytest.param("/redoc/redoc.standalone.js", id="redoc_asset_path"),
     ],
 )
 def test_get_docs_asset_rejects_other_names(target: Target, path: str) -> None:

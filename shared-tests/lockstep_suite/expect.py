@@ -20,6 +20,7 @@ KNOWN_PATHS = {
     "/openapi.json": GET_ALLOW,
     "/docs": GET_ALLOW,
     "/docs/swagger-ui.css": GET_ALLOW,
+    "/redoc": GET_ALLOW,
     "/echo": "POST, OPTIONS",
     "/delay/0": GET_ALLOW,
     "/status/200": GET_ALLOW,

@@ -6,7 +6,7 @@ from typing import Any
 from lockstep_contract.dependencies import is_up
 from lockstep_contract.lifecycle import InstanceState
 from lockstep_contract.runtime import Stack
-from lockstep_contract.settings import Settings
+from lockstep_contract.settings import Settings, without_password
 
 
 def root(settings: Settings) -> dict[str, Any]:
@@ -20,10 +20,11 @@ def health(state: InstanceState) -> tuple[int, dict[str, Any]]:
 
 
 def readiness_checks(settings: Settings, state: InstanceState) -> list[tuple[str, bool]]:
-    """Each check's name and outcome (blocking when dependencies are configured)."""
+    """Each check's name and outcome (blocking when dependencies are configured); a
+    dependency's check is named by its URL without the password."""
     checks = [("readiness_flag", state.ready), ("shutdown", not state.shutting_down)]
     timeout = settings.dependency_timeout_seconds
-    checks.extend((url, is_up(url, timeout)) for url in settings.dependencies)
+    checks.extend((without_password(url), is_up(url, timeout)) for url in settings.dependencies)
     return checks
 
 

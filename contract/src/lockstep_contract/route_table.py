@@ -38,6 +38,7 @@ ROUTES = (
     _route("/openapi.json", "get_openapi"),
     _route("/docs", "get_docs"),
     _route("/docs/{asset}", "get_docs_asset"),
+    _route("/redoc", "get_redoc"),
     _route("/echo", "post_echo", "POST, OPTIONS"),
     _route("/delay/{seconds}", "get_delay"),
     _route("/status/{code}", "get_status"),

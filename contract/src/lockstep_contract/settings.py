@@ -12,6 +12,8 @@ T = TypeVar("T")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+DEPENDENCY_SCHEMES = ("http", "https", "tcp", *POSTGRES_SCHEMES)
 SECRETS = frozenset({"ADMIN_TOKEN"})
 _PRINTABLE = re.compile(r"[\x20-\x7e\u00a0-\U0010ffff]*")
 _TOKEN = re.compile(r"[\x21-\x7e]{16,}")
@@ -85,7 +87,9 @@ class Settings:
                 "DEPENDENCIES",
                 "",
                 _dependencies,
-                "comma-separated http://, https:// URLs or tcp://host:port",
+                "comma-separated http://, https:// URLs, tcp://host:port or "
+                "postgresql://user@host[:port][/database]",
+                shown=lambda raw: ",".join(map(without_password, raw.split(","))),
             ),
             dependency_timeout_seconds=float(
                 reader.parse(
@@ -106,12 +110,19 @@ class _Reader:
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = env
 
-    def parse(self, name: str, default: str, convert: Callable[[str], T], expected: str) -> T:
+    def parse(
+        self,
+        name: str,
+        default: str,
+        convert: Callable[[str], T],
+        expected: str,
+        shown: Callable[[str], str] = str,
+    ) -> T:
         raw = self._env.get(name, default)
         try:
             return convert(raw)
         except ValueError:
-            raise ConfigError(name, raw, expected) from None
+            raise ConfigError(name, shown(raw), expected) from None
 
     def optional(self, name: str, convert: Callable[[str], str], expected: str) -> str | None:
         if self._env.get(name, "") == "":
@@ -195,7 +206,33 @@ def _dependencies(raw: str) -> tuple[str, ...]:
     urls = _split(raw)
     for url in urls:
         parts = urlsplit(url)
-        _require(parts.scheme in ("http", "https", "tcp") and bool(parts.hostname))
+        _require(parts.scheme in DEPENDENCY_SCHEMES and bool(parts.hostname))
+        _require(parts.port is None or parts.port > 0)  # .port raises ValueError when invalid
+        # An "@" only in the user information, so that without_password finds it there.
+        _require("@" not in url.partition("://")[2].partition(parts.netloc)[2])
         if parts.scheme == "tcp":
             _require(parts.port is not None and parts.path in ("", "/"))
+        if parts.scheme in POSTGRES_SCHEMES:
+            # The user is required: without one, a driver falls back to the OS user, which an
+            # image's numeric user does not have. One host (a comma separates dependencies).
+            _require(bool(parts.username) and not parts.fragment)
+            _require("/" not in parts.path[1:])
     return urls
+
+
+def without_password(url: str) -> str:
+    """A dependency URL as it may be shown (its readiness check, a configuration error): the
+    password left out of the user information and any `*password*` query parameter dropped.
+
+    Cautious with text that is no valid URL: everything up to the last "@" counts as user
+    information."""
+    scheme, separator, rest = url.partition("://")
+    if separator and "@" in rest:
+        userinfo, _, place = rest.rpartition("@")
+        url = f"{scheme}://{userinfo.partition(':')[0]}@{place}"
+    base, question, query = url.partition("?")
+    if not question:
+        return url
+    query, hash_, fragment = query.partition("#")
+    kept = [item for item in query.split("&") if "password" not in item.partition("=")[0].lower()]
+    return base + ("?" + "&".join(kept) if kept else "") + hash_ + fragment

@@ -168,6 +168,11 @@ async def get_docs_asset(asset: str) -> Response:
     return Response(content, media_type=documents.ASSETS[asset])
 
 
+@meta.api_route("/redoc", methods=GET)
+async def get_redoc(runtime: RuntimeDep) -> Response:
+    return Response(documents.redoc_page(runtime.settings.app_name), media_type=documents.HTML)
+
+
 @echo.post("/echo")
 async def post_echo(
     payload: Annotated[EchoIn, Depends(body_as(EchoIn))], request_id: RequestId

@@ -132,6 +132,12 @@ def get_docs_asset(asset: str) -> Response:
     return Response(content, content_type=documents.ASSETS[asset])
 
 
+@meta.get("/redoc")
+def get_redoc() -> Response:
+    page = documents.redoc_page(get_runtime().settings.app_name)
+    return Response(page, content_type=documents.HTML)
+
+
 @echo.post("/echo")
 def post_echo() -> Body:
     payload = valid(validation.validate_echo(json_body()))

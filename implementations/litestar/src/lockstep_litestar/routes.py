@@ -185,6 +185,11 @@ def get_docs_asset(asset: FromPath[str]) -> Response[bytes]:
     return document(content, documents.ASSETS[asset])
 
 
+@route("/redoc", http_method=GET, sync_to_thread=False)
+def get_redoc(runtime: RuntimeDep) -> Response[bytes]:
+    return document(documents.redoc_page(runtime.settings.app_name), documents.HTML)
+
+
 @post("/echo", status_code=200, sync_to_thread=False, dependencies={"payload": body_as(EchoIn)})
 def post_echo(payload: NamedDependency[EchoIn], request_id: RequestId) -> dict[str, Any]:
     return payloads.echo(payload.message, payload.metadata, request_id)
@@ -224,7 +229,15 @@ def put_readiness(payload: NamedDependency[ReadinessIn], runtime: RuntimeDep) ->
 meta = Router(
     "/",
     tags=["meta"],
-    route_handlers=[get_root, get_info, get_metrics, get_openapi, get_docs, get_docs_asset],
+    route_handlers=[
+        get_root,
+        get_info,
+        get_metrics,
+        get_openapi,
+        get_docs,
+        get_docs_asset,
+        get_redoc,
+    ],
 )
 probes = Router("/", tags=["probes"], route_handlers=[get_health, get_readiness])
 echo = Router("/", tags=["echo"], route_handlers=[post_echo])
