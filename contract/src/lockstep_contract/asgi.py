@@ -1,6 +1,7 @@
 """The contract's cross-cutting behaviour as pure ASGI middleware around a whole application:
-request id, security and CORS headers, body limit, OPTIONS, access log and metrics, and a
-last-resort 500 that reveals nothing."""
+request id, security and CORS headers, body limit, OPTIONS, access log and metrics, and
+every unhandled exception answered 500 (revealing nothing) and logged with its traceback,
+the one place that logs it."""
 
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -73,6 +74,8 @@ class ContractMiddleware:
             else:
                 await self.app(scope, receive, send_with_headers)
         except Exception:
+            # Starlette (FastAPI) has answered before it re-raises; Litestar's and Flask's
+            # error handlers leave the exception to this middleware, which answers it.
             _ERRORS.exception("unhandled exception in %s %s", exchange.method, exchange.path)
             if not started:
                 await _send_answer(

@@ -1,6 +1,7 @@
 """The contract's cross-cutting behaviour as pure WSGI middleware around a whole application:
-request id, security and CORS headers, body limit, OPTIONS, access log and metrics, and a
-last-resort 500 that reveals nothing."""
+request id, security and CORS headers, body limit, OPTIONS, access log and metrics, and
+every unhandled exception answered 500 (revealing nothing) and logged with its traceback,
+the one place that logs it."""
 
 import io
 import logging
@@ -57,6 +58,7 @@ class ContractMiddleware:
                 return _closing(_send_answer(start, answer, bodiless), exchange, status)
             return _closing(self.app(environ, start), exchange, status)
         except Exception:
+            # Flask re-raises what its error handlers leave (PROPAGATE_EXCEPTIONS).
             _ERRORS.exception("unhandled exception in %s %s", exchange.method, exchange.path)
             answer = exchange.problem(500, problems.INTERNAL_ERROR)
             return _closing(_send_answer(start, answer, bodiless), exchange, status)

@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from lockstep_contract import documents, encoding, payloads, problems, rules, validation
 from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from lockstep_contract.runtime import Runtime
-from lockstep_fastapi.errors import InvalidBodyError
+from lockstep_fastapi import errors
 
 
 class ContractJSONResponse(JSONResponse):
@@ -95,7 +95,7 @@ def body_as(model: type[Model]) -> Callable[[Any], Awaitable[Model]]:
         try:
             return model.model_validate(body)
         except ValidationError as error:
-            raise InvalidBodyError(error, body) from None
+            raise validation.InvalidBodyError(errors.rejected(error, body)) from None
 
     return validate
 

@@ -14,7 +14,6 @@ from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from lockstep_contract.problems import Issue
 from lockstep_contract.runtime import Runtime
 from lockstep_contract.wsgi import REQUEST_ID_KEY
-from lockstep_flask.errors import InvalidBodyError
 
 JSON = "application/json"
 RUNTIME_KEY = "lockstep"
@@ -58,7 +57,7 @@ def json_body() -> Any:
 def valid(found: Valid | Issue) -> Valid:
     """A validator's result; an Issue is the contract's 422."""
     if isinstance(found, Issue):
-        raise InvalidBodyError(found)
+        raise validation.InvalidBodyError(found)
     return found
 
 

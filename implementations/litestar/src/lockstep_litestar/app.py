@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None) -> ContractMiddleware:
         route_handlers=list(routes.ROUTERS),
         # The contract serves its own document and docs; Litestar's /schema is off.
         openapi_config=None,
-        # uvicorn_server configures logging once for the process; errors.py logs the 500s.
+        # uvicorn_server configures logging once for the process; the middleware logs 500s.
         logging_config=None,
         # The middleware enforces MAX_BODY_BYTES (also on chunked bodies) before routing.
         request_max_body_size=None,
