@@ -59,14 +59,14 @@ class ContractMiddleware:
                 pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
                 message["headers"] = [
                     (k.encode("latin-1"), v.encode("latin-1"))
-                    for k, v in exchange.finish_headers(pairs)
+                    for k, v in exchange.with_contract_headers(pairs)
                 ]
             elif bodiless and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
 
         try:
-            answer = exchange.early_answer()
+            answer = exchange.answer_before_app()
             if answer is None and exchange.is_chunked():
                 receive, answer = await _buffer_body(receive, exchange)
             if answer is not None:
@@ -82,7 +82,7 @@ class ContractMiddleware:
                     send_with_headers, exchange.problem(500, problems.INTERNAL_ERROR)
                 )
         finally:
-            exchange.finish(status)
+            exchange.count_and_log(status)
 
 
 async def _buffer_body(receive: Receive, exchange: Exchange) -> tuple[Receive, Answer | None]:

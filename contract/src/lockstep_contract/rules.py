@@ -4,6 +4,8 @@ import hmac
 import re
 from decimal import Decimal
 
+from lockstep_contract.encoding import JSON
+
 _DELAY = re.compile(r"(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?")
 _STATUS = re.compile(r"[2-5][0-9]{2}")
 _BEARER = re.compile(r"Bearer ([\x21-\x7e]+)")
@@ -32,7 +34,7 @@ def is_json(content_type: str | None) -> bool:
     if content_type is None:
         return False
     media_type, *parameters = content_type.split(";")
-    if media_type.strip().lower() != "application/json":
+    if media_type.strip().lower() != JSON:
         return False
     for parameter in parameters:
         name, _, value = parameter.partition("=")

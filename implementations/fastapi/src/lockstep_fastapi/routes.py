@@ -152,7 +152,7 @@ def get_metrics(runtime: RuntimeDep) -> Response:
 
 @meta.api_route("/openapi.json", methods=GET)
 async def get_openapi() -> Response:
-    return Response(documents.openapi_json(), media_type="application/json")
+    return Response(documents.openapi_json(), media_type=encoding.JSON)
 
 
 @meta.api_route("/docs", methods=GET)
@@ -181,7 +181,7 @@ async def get_delay(seconds: str, runtime: RuntimeDep) -> Response:
     if delay is None:
         raise HTTPException(400, problems.bad_delay(runtime.settings.max_delay_seconds))
     await asyncio.sleep(float(delay))
-    return Response(payloads.delay(seconds), media_type="application/json")
+    return Response(payloads.delay(seconds), media_type=encoding.JSON)
 
 
 @drills.api_route("/status/{code}", methods=GET)

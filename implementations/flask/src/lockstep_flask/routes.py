@@ -15,7 +15,6 @@ from lockstep_contract.problems import Issue
 from lockstep_contract.runtime import Runtime
 from lockstep_contract.wsgi import REQUEST_ID_KEY
 
-JSON = "application/json"
 RUNTIME_KEY = "lockstep"
 Body = dict[str, Any]
 Valid = TypeVar("Valid")
@@ -32,7 +31,7 @@ class ContractJSONProvider(JSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         body = args[0] if len(args) == 1 else (args or kwargs)
-        return Response(encoding.dumps(body), content_type=JSON)
+        return Response(encoding.dumps(body), content_type=encoding.JSON)
 
 
 def get_runtime() -> Runtime:
@@ -114,7 +113,7 @@ def get_metrics() -> Response:
 
 @meta.get("/openapi.json")
 def get_openapi() -> Response:
-    return Response(documents.openapi_json(), content_type=JSON)
+    return Response(documents.openapi_json(), content_type=encoding.JSON)
 
 
 @meta.get("/docs")
@@ -144,7 +143,7 @@ def get_delay(seconds: str) -> Response:
     if delay is None:
         abort(400, problems.bad_delay(settings.max_delay_seconds))
     time.sleep(float(delay))
-    return Response(payloads.delay(seconds), content_type=JSON)
+    return Response(payloads.delay(seconds), content_type=encoding.JSON)
 
 
 @drills.get("/status/<code>")

@@ -179,7 +179,7 @@ def get_metrics(runtime: RuntimeDep) -> Response[bytes]:
 
 @route("/openapi.json", http_method=GET, sync_to_thread=False)
 def get_openapi() -> Response[bytes]:
-    return document(documents.openapi_json(), "application/json")
+    return document(documents.openapi_json(), encoding.JSON)
 
 
 @route("/docs", http_method=GET, sync_to_thread=False)
@@ -206,7 +206,7 @@ async def get_delay(seconds: FromPath[str], runtime: RuntimeDep) -> Response[byt
     if delay is None:
         raise ClientException(detail=problems.bad_delay(runtime.settings.max_delay_seconds))
     await asyncio.sleep(float(delay))
-    return document(payloads.delay(seconds), "application/json")
+    return document(payloads.delay(seconds), encoding.JSON)
 
 
 @route("/status/{code:str}", http_method=GET, sync_to_thread=False)
