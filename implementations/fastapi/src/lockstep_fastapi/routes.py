@@ -145,8 +145,10 @@ async def get_info(runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @meta.api_route("/metrics", methods=GET)
-def get_metrics(runtime: RuntimeDep) -> Response:
-    # A plain def, in a thread: with several workers it reads every worker's files from disk.
+async def get_metrics(runtime: RuntimeDep) -> Response:
+    # On the event loop, as in Litestar: with several workers it reads every worker's metric
+    # file, small local files of this instance, which is CPU work a thread would not speed up
+    # (the GIL); only waits on other hosts (readiness) earn a thread.
     return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
 
