@@ -1,4 +1,5 @@
-"""Every task a user or CI runs: `nox` (lint, typecheck, parity, compare), `nox -s serve`.
+"""Every task a user or CI runs: `nox` (lint, typecheck, symmetry, parity, compare, fuzz),
+`nox -s serve`.
 
 Implementations are found under implementations/: adding one is adding a folder.
 """
@@ -12,7 +13,7 @@ import nox
 
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "typecheck", "parity", "compare", "fuzz"]
+nox.options.sessions = ["lint", "typecheck", "symmetry", "parity", "compare", "fuzz"]
 nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
@@ -60,7 +61,17 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the contract package, every implementation and the suite."""
     install(session)
     sources = ["contract/src", *(f"implementations/{name}/src" for name in IMPLEMENTATIONS)]
-    session.run("mypy", *sources, "shared-tests", "fuzz", "bench")
+    tests = sorted(map(str, ROOT.glob("implementations/test_*.py")))
+    session.run("mypy", *sources, *tests, "shared-tests", "fuzz", "bench")
+
+
+@nox.session
+def symmetry(session: nox.Session) -> None:
+    """The implementations' own tests (implementations/test_*.py, which read each framework's
+    objects): routes, handler names and routers against the contract's route table; one home
+    for an unhandled exception's 500 and its log line."""
+    install(session)
+    session.run("pytest", "implementations", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session
