@@ -89,6 +89,7 @@ def parity(session: nox.Session, implementation: str) -> None:
         "-p",
         "no:cacheprovider",
         "--ignore=shared-tests/test_comparison.py",
+        "--ignore=shared-tests/test_differential.py",
         f"--junitxml={report}",
         *session.posargs,
     )
@@ -99,11 +100,12 @@ def parity(session: nox.Session, implementation: str) -> None:
 
 @nox.session
 def compare(session: nox.Session) -> None:
-    """The corpus and the hostile catalogue sent to every implementation's real server:
-    identical answers."""
+    """The corpus and the hostile catalogue sent to every implementation's real server, and
+    generated bodies to every implementation in process: identical answers."""
     install(session)
     session.run(
         "pytest", "shared-tests/test_comparison.py", "shared-tests/test_hostile.py",
+        "shared-tests/test_differential.py",
         "-m", "process", "-p", "no:cacheprovider", *session.posargs,
     )  # fmt: skip
 
