@@ -1,13 +1,14 @@
 """One request as the middleware sees it: its id, its route, the answers the middleware gives
-before the application runs (413, OPTIONS, CORS preflight), the headers added to every answer,
-and the access line and metrics written when it ends. Shared by the ASGI and WSGI middleware."""
+before the application runs (400 for a bad Host, 413, OPTIONS, CORS preflight), the headers
+added to every answer, and the access line and metrics written when it ends. Shared by the
+ASGI and WSGI middleware."""
 
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lockstep_contract import logs, problems, requestid
+from lockstep_contract import logs, problems, requestid, rules
 from lockstep_contract.logs import ACCESS_LOGGER
 from lockstep_contract.route_table import UNMATCHED, match
 from lockstep_contract.runtime import Runtime
@@ -53,8 +54,10 @@ class Exchange:
         return "chunked" in (self._header("transfer-encoding") or "").lower()
 
     def answer_before_app(self) -> Answer | None:
-        """The answer the middleware gives without calling the application, if any: 413 for a
-        declared oversize body, 204 for OPTIONS on a known path."""
+        """The answer the middleware gives without calling the application, if any: 400 for
+        an invalid Host, 413 for a declared oversize body, 204 for OPTIONS on a known path."""
+        if not rules.is_valid_host(self._header("host")):
+            return self.problem(400, problems.INVALID_HOST)
         if self.declared_too_large():
             return self.too_large()
         if self.method != "OPTIONS" or self.route is None:

@@ -1,4 +1,5 @@
-"""Small request rules every handler applies alike: path parameters, media type, admin token."""
+"""Small request rules applied alike everywhere: path parameters, media type, admin token, and
+the Host header the middleware checks."""
 
 import hmac
 import re
@@ -9,6 +10,11 @@ from lockstep_contract.encoding import JSON
 _DELAY = re.compile(r"(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?")
 _STATUS = re.compile(r"[2-5][0-9]{2}")
 _BEARER = re.compile(r"Bearer ([\x21-\x7e]+)")
+# RFC 9110 7.2: uri-host [":" port], the host an IP literal in brackets or a reg-name (RFC 3986
+# 3.2.2; empty allowed). Stricter than Litestar's own check, which therefore never answers.
+_HOST = re.compile(
+    r"(\[[0-9A-Za-z._~!$&'()*+,;=:-]+\]|([0-9A-Za-z._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?"
+)
 
 
 def delay_seconds(text: str, max_delay: Decimal) -> Decimal | None:
@@ -53,3 +59,8 @@ def admin_refusal(authorization: str | None, admin_token: str | None) -> int | N
     if not hmac.compare_digest(offered.encode(), admin_token.encode()):
         return 401
     return None
+
+
+def is_valid_host(host: str | None) -> bool:
+    """RFC 9112 3.2: a Host with an invalid value is a 400; an absent one is the server's."""
+    return host is None or _HOST.fullmatch(host) is not None

@@ -1,7 +1,7 @@
 """The contract's cross-cutting behaviour as pure WSGI middleware around a whole application:
-request id, security and CORS headers, body limit, OPTIONS, access log and metrics, and
-every unhandled exception answered 500 (revealing nothing) and logged with its traceback,
-the one place that logs it."""
+request id, security and CORS headers, Host check, body limit, OPTIONS, access log and
+metrics, and every unhandled exception answered 500 (revealing nothing) and logged with its
+traceback, the one place that logs it."""
 
 import io
 import logging
@@ -35,7 +35,10 @@ class ContractMiddleware:
             value = environ.get(key if key in ("CONTENT_LENGTH", "CONTENT_TYPE") else "HTTP_" + key)
             return str(value) if value not in (None, "") else None
 
-        path = _utf8_path(environ.get("PATH_INFO", ""))
+        if not environ.get("PATH_INFO"):
+            # gunicorn's path of `GET http://host HTTP/1.1`; werkzeug would redirect it to "/".
+            environ["PATH_INFO"] = "/"
+        path = _utf8_path(environ["PATH_INFO"])
         exchange = Exchange(self.runtime, environ["REQUEST_METHOD"], path, header)
         environ[REQUEST_ID_KEY] = exchange.request_id
         status = [500]
