@@ -61,7 +61,7 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the contract package, every implementation and the suite."""
     install(session)
     sources = ["contract/src", *(f"implementations/{name}/src" for name in IMPLEMENTATIONS)]
-    tests = sorted(map(str, ROOT.glob("implementations/test_*.py")))
+    tests = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("implementations/test_*.py"))
     session.run("mypy", *sources, *tests, "shared-tests", "fuzz", "bench")
 
 
