@@ -1,4 +1,5 @@
-"""Every task a user or CI runs: `nox` (lint, typecheck, parity, compare), `nox -s serve`.
+"""Every task a user or CI runs: `nox` (lint, typecheck, symmetry, parity, compare, fuzz),
+`nox -s serve`.
 
 Implementations are found under implementations/: adding one is adding a folder.
 """
@@ -12,7 +13,7 @@ import nox
 
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "typecheck", "parity", "compare", "fuzz"]
+nox.options.sessions = ["lint", "typecheck", "symmetry", "parity", "compare", "fuzz"]
 nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
@@ -71,9 +72,19 @@ def typecheck(session: nox.Session) -> None:
     bench/ (with bench's own groups, whose libraries its modules import) and deploy/tests."""
     install(session, *BENCH_GROUPS)
     sources = ["contract/src", *(f"implementations/{name}/src" for name in IMPLEMENTATIONS)]
-    session.run("mypy", *sources, "shared-tests", "fuzz", "bench")
+    tests = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("implementations/test_*.py"))
+    session.run("mypy", *sources, *tests, "shared-tests", "fuzz", "bench")
     # A run of its own: deploy/tests has a conftest too, and imports its helpers from beside it.
     session.run("mypy", "deploy/tests", env={"MYPYPATH": "deploy/tests"})
+
+
+@nox.session
+def symmetry(session: nox.Session) -> None:
+    """The implementations' own tests (implementations/test_*.py, which read each framework's
+    objects): routes, handler names and routers against the contract's route table; one home
+    for an unhandled exception's 500 and its log line."""
+    install(session)
+    session.run("pytest", "implementations", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session
@@ -91,6 +102,7 @@ def parity(session: nox.Session, implementation: str) -> None:
         "-p",
         "no:cacheprovider",
         "--ignore=shared-tests/test_comparison.py",
+        "--ignore=shared-tests/test_differential.py",
         f"--junitxml={report}",
         *session.posargs,
     )
@@ -101,11 +113,12 @@ def parity(session: nox.Session, implementation: str) -> None:
 
 @nox.session
 def compare(session: nox.Session) -> None:
-    """The corpus and the hostile catalogue sent to every implementation's real server:
-    identical answers."""
+    """The corpus and the hostile catalogue sent to every implementation's real server, and
+    generated bodies to every implementation in process: identical answers."""
     install(session)
     session.run(
         "pytest", "shared-tests/test_comparison.py", "shared-tests/test_hostile.py",
+        "shared-tests/test_differential.py",
         "-m", "process", "-p", "no:cacheprovider", *session.posargs,
     )  # fmt: skip
 

@@ -1,7 +1,9 @@
 """Cross-cutting HTTP behaviour: the headers of every answer, X-Request-ID, HEAD, OPTIONS,
 405, path matching, the body limit, CORS and disabled admin endpoints."""
 
-from collections.abc import Mapping
+import http.client
+from collections.abc import Iterator, Mapping
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,9 +16,11 @@ from lockstep_suite.expect import (
     PROBLEM,
     common_headers,
     comparable_headers,
+    expect,
     problem,
     server_header,
 )
+from lockstep_suite.servers import Server
 from lockstep_suite.targets import ADMIN_TOKEN, Body, Reply, Target
 
 RID = "http-test-rid"
@@ -481,3 +485,92 @@ def test_admin_without_admin_token_is_403(
     assert reply.header("WWW-Authenticate") is None
     common_headers(reply, noadmin_target.kind)
     assert send(noadmin_target, "GET", "/health").status == 200
+
+
+# -- the Host header (RFC 9112 3.2: an invalid value is a 400) -------------------------------
+
+INVALID_HOST = "Host must be a host name or address and an optional port"
+
+
+@pytest.mark.parametrize(
+    "host", ["a b", "exa{mple", "example.com:80:80", "example.com:http", "[::1", "user@example"]
+)
+def test_invalid_host_is_400_before_anything(target: Target, host: str) -> None:
+    # Before the body limit and routing: the request as a whole is not one to answer.
+    reply = send(target, "POST", "/nope", {"Host": host, **AS_JSON}, b" " * (LIMIT + 1))
+    expect(reply, 400, PROBLEM, problem(400, RID, INVALID_HOST))
+    common_headers(reply, target.kind)
+
+
+@pytest.mark.parametrize(
+    "host", ["example.com", "example.com:8080", "127.0.0.1", "[::1]:8000", "xn--bcher-kva.ch"]
+)
+def test_valid_host_is_served(target: Target, host: str) -> None:
+    assert send(target, "GET", "/health", {"Host": host}).status == 200
+
+
+# -- the request target as sent on the wire: absolute form and fragment ----------------------
+
+
+@pytest.fixture(scope="module")
+def wire(implementation: str) -> Iterator[str]:
+    """A real server of `implementation`: only a server reads the request line."""
+    server = Server(implementation, {"WORKERS": "1"}).start()
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
+
+
+def on_the_wire(base_url: str, method: str, target: str, body: bytes | None) -> Reply:
+    """One request whose request line carries `target` verbatim (http.client does not
+    normalise it); Host is that of the server, whatever the target's authority says."""
+    address = urlsplit(base_url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    headers = {"Host": address.netloc, "X-Request-ID": RID, "Connection": "close", **AUTH}
+    try:
+        connection.request(method, target, body, headers)
+        response = connection.getresponse()
+        return Reply(response.status, response.getheaders(), response.read())
+    finally:
+        connection.close()
+
+
+# (method, target as sent, the same in origin form, body)
+TARGET_FORMS = [
+    ("GET", "http://testserver/health", "/health", None),
+    ("GET", "HTTP://TestServer:8080/status/201?code=500", "/status/201?code=500", None),
+    ("HEAD", "https://testserver/info", "/info", None),
+    ("POST", "http://testserver/echo", "/echo", b'{"message":"hi"}'),
+    ("PUT", "http://testserver/admin/readiness", "/admin/readiness", b'{"ready":true}'),
+    ("OPTIONS", "http://testserver/echo", "/echo", None),
+    ("GET", "http://testserver", "/", None),
+    ("GET", "http://testserver?q=1", "/?q=1", None),
+    ("GET", "http://testserver/h%65alth", "/h%65alth", None),
+    ("GET", "http://testserver/nope", "/nope", None),
+    ("GET", "http://testserver//health", "//health", None),
+    ("GET", "/health#x", "/health", None),
+    ("GET", "http://testserver/status/204#x?y", "/status/204", None),
+    ("GET", "/health%23x", "/health%23x", None),
+]
+
+
+@pytest.mark.process
+@pytest.mark.parametrize(
+    ("method", "sent", "origin", "body"),
+    TARGET_FORMS,
+    ids=[f"{case[0]} {case[1]}" for case in TARGET_FORMS],
+)
+def test_request_target_is_served_as_its_origin_form(
+    wire: str, method: str, sent: str, origin: str, body: bytes | None
+) -> None:
+    """RFC 9112 3.2.2: a server must accept the absolute form; a fragment is no part of the
+    path. Every server answers such a target exactly as it answers the origin form."""
+    reply = on_the_wire(wire, method, sent, body)
+    assert reply.status < 500, reply
+    expected = on_the_wire(wire, method, origin, body)
+    assert (reply.status, comparable_headers(reply), reply.body) == (
+        expected.status,
+        comparable_headers(expected),
+        expected.body,
+    )

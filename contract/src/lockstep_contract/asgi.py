@@ -1,10 +1,13 @@
 """The contract's cross-cutting behaviour as pure ASGI middleware around a whole application:
-request id, security and CORS headers, body limit, OPTIONS, access log and metrics, and a
-last-resort 500 that reveals nothing."""
+the request target read as gunicorn reads it, request id, security and CORS headers, Host
+check, body limit, OPTIONS, access log and metrics, and every unhandled exception answered
+500 (revealing nothing) and logged with its traceback, the one place that logs it."""
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote
 
 from lockstep_contract import problems
 from lockstep_contract.exchange import Answer, Exchange
@@ -18,6 +21,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _ERRORS = logging.getLogger(ERROR_LOGGER)
+# The scheme and authority of the absolute form, as gunicorn reads them (a target with "://",
+# split by urllib.parse.urlsplit); gunicorn refuses any other target not starting with "/".
+_SCHEME_AUTHORITY = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 
 
 class ContractMiddleware:
@@ -44,6 +50,7 @@ class ContractMiddleware:
             scope["headers"] = [
                 (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
             ]
+        _to_origin_form(scope)
         exchange = Exchange(self.runtime, scope["method"], scope["path"], headers.get)
         scope.setdefault("state", {})["request_id"] = exchange.request_id
         status = 500
@@ -58,14 +65,14 @@ class ContractMiddleware:
                 pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
                 message["headers"] = [
                     (k.encode("latin-1"), v.encode("latin-1"))
-                    for k, v in exchange.finish_headers(pairs)
+                    for k, v in exchange.with_contract_headers(pairs)
                 ]
             elif bodiless and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
 
         try:
-            answer = exchange.early_answer()
+            answer = exchange.answer_before_app()
             if answer is None and exchange.is_chunked():
                 receive, answer = await _buffer_body(receive, exchange)
             if answer is not None:
@@ -73,13 +80,30 @@ class ContractMiddleware:
             else:
                 await self.app(scope, receive, send_with_headers)
         except Exception:
+            # Starlette (FastAPI) has answered before it re-raises; Litestar's and Flask's
+            # error handlers leave the exception to this middleware, which answers it.
             _ERRORS.exception("unhandled exception in %s %s", exchange.method, exchange.path)
             if not started:
                 await _send_answer(
                     send_with_headers, exchange.problem(500, problems.INTERNAL_ERROR)
                 )
         finally:
-            exchange.finish(status)
+            exchange.count_and_log(status)
+
+
+def _to_origin_form(scope: Scope) -> None:
+    """The path of the request target as gunicorn hands it over, so that every server's
+    requests are routed alike: without the scheme and authority of the absolute form
+    (`GET http://host/health`, which RFC 9112 3.2.2 says a server must accept) and without a
+    fragment. uvicorn passes both on in the path."""
+    raw = scope.get("raw_path")
+    if not raw or (raw[:1] == b"/" and b"#" not in raw):
+        return  # the origin form: nothing to do (an ASGI server may omit raw_path)
+    origin = raw.partition(b"#")[0]
+    if absolute := _SCHEME_AUTHORITY.match(origin):
+        origin = origin[absolute.end() :] or b"/"
+    scope["raw_path"] = origin
+    scope["path"] = unquote(origin.decode("latin-1"))
 
 
 async def _buffer_body(receive: Receive, exchange: Exchange) -> tuple[Receive, Answer | None]:

@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+JSON = "application/json"  # the media type of every JSON answer, and of the bodies accepted
 # Deeper bodies are 400: no contract body nests more than 2 levels, and without a fixed limit
 # the cut-off would be Python's recursion limit, which moves with each framework's stack.
 MAX_DEPTH = 64

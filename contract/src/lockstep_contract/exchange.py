@@ -1,21 +1,22 @@
-"""One request as the middleware sees it: its id, its route, the answers given before the
-application runs (413, OPTIONS, CORS preflight), the headers added to every answer, and the
-access line and metrics written when it ends. Shared by the ASGI and WSGI middleware."""
+"""One request as the middleware sees it: its id, its route, the answers the middleware gives
+before the application runs (400 for a bad Host, 413, OPTIONS, CORS preflight), the headers
+added to every answer, and the access line and metrics written when it ends. Shared by the
+ASGI and WSGI middleware."""
 
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lockstep_contract import logs, problems, requestid
+from lockstep_contract import logs, problems, requestid, rules
 from lockstep_contract.logs import ACCESS_LOGGER
 from lockstep_contract.route_table import UNMATCHED, match
 from lockstep_contract.runtime import Runtime
 
 Headers = list[tuple[str, str]]
 _ACCESS = logging.getLogger(ACCESS_LOGGER)
-_OWNED = frozenset({"x-request-id", "cache-control", "x-content-type-options", "vary"})
-_ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-ID"
+_OWNED = frozenset({requestid.HEADER.lower(), "cache-control", "x-content-type-options", "vary"})
+_ALLOWED_HEADERS = f"Authorization, Content-Type, {requestid.HEADER}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,11 @@ class Exchange:
     def is_chunked(self) -> bool:
         return "chunked" in (self._header("transfer-encoding") or "").lower()
 
-    def early_answer(self) -> Answer | None:
-        """413 for a declared oversize body; OPTIONS on a known path. Else None."""
+    def answer_before_app(self) -> Answer | None:
+        """The answer the middleware gives without calling the application, if any: 400 for
+        an invalid Host, 413 for a declared oversize body, 204 for OPTIONS on a known path."""
+        if not rules.is_valid_host(self._header("host")):
+            return self.problem(400, problems.INVALID_HOST)
         if self.declared_too_large():
             return self.too_large()
         if self.method != "OPTIONS" or self.route is None:
@@ -80,7 +84,7 @@ class Exchange:
             body,
         )
 
-    def finish_headers(self, headers: Headers) -> Headers:
+    def with_contract_headers(self, headers: Headers) -> Headers:
         """The answer's headers plus those the contract puts on every answer."""
         kept = [
             (name, value)
@@ -88,7 +92,7 @@ class Exchange:
             if name.lower() not in _OWNED and not name.lower().startswith("access-control-")
         ]
         kept += [
-            ("X-Request-ID", self.request_id),
+            (requestid.HEADER, self.request_id),
             ("Cache-Control", "no-store"),
             ("X-Content-Type-Options", "nosniff"),
         ]
@@ -97,14 +101,14 @@ class Exchange:
         if self._origin is not None:
             kept += [
                 ("Access-Control-Allow-Origin", self._origin),
-                ("Access-Control-Expose-Headers", "X-Request-ID"),
+                ("Access-Control-Expose-Headers", requestid.HEADER),
             ]
         return kept + [
             (name, value) for name, value in headers if name.lower().startswith("access-control-")
         ]
 
-    def finish(self, status: int) -> None:
-        """Count the request and write its access line."""
+    def count_and_log(self, status: int) -> None:
+        """Count the request in the metrics and write its access line (it has been answered)."""
         seconds = time.perf_counter() - self.started
         self.runtime.metrics.observe(self.method, self.route, status, seconds)
         logs.access(

@@ -21,6 +21,7 @@ TITLES = {
 }
 
 INVALID_JSON = "request body is not valid JSON"
+INVALID_HOST = "Host must be a host name or address and an optional port"
 BAD_STATUS_CODE = "code must be an integer from 200 to 599"
 UNAUTHORIZED = "missing or invalid bearer token"
 ADMIN_DISABLED = "admin endpoints are disabled: ADMIN_TOKEN is not set"

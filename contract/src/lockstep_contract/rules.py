@@ -1,12 +1,22 @@
-"""Small request rules every handler applies alike: path parameters, media type, admin token."""
+"""Small request rules applied alike everywhere: path parameters, media type, admin token, and
+the Host header the middleware checks."""
 
 import hmac
 import re
 from decimal import Decimal
 
+from lockstep_contract.encoding import JSON
+
 _DELAY = re.compile(r"(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?")
 _STATUS = re.compile(r"[2-5][0-9]{2}")
 _BEARER = re.compile(r"Bearer ([\x21-\x7e]+)")
+# RFC 9110 7.2: uri-host [":" port], the host an IP literal in brackets or a reg-name (RFC 3986
+# 3.2.2; empty allowed; the loop unrolled, a regex per request must not backtrack). Stricter
+# than Litestar's own check, which therefore never answers.
+_REG_NAME = r"[0-9A-Za-z._~!$&'()*+,;=-]*"
+_HOST = re.compile(
+    rf"(?:\[[0-9A-Za-z._~!$&'()*+,;=:-]+\]|{_REG_NAME}(?:%[0-9A-Fa-f]{{2}}{_REG_NAME})*)(?::[0-9]*)?"
+)
 
 
 def delay_seconds(text: str, max_delay: Decimal) -> Decimal | None:
@@ -32,7 +42,7 @@ def is_json(content_type: str | None) -> bool:
     if content_type is None:
         return False
     media_type, *parameters = content_type.split(";")
-    if media_type.strip().lower() != "application/json":
+    if media_type.strip().lower() != JSON:
         return False
     for parameter in parameters:
         name, _, value = parameter.partition("=")
@@ -51,3 +61,8 @@ def admin_refusal(authorization: str | None, admin_token: str | None) -> int | N
     if not hmac.compare_digest(offered.encode(), admin_token.encode()):
         return 401
     return None
+
+
+def is_valid_host(host: str | None) -> bool:
+    """RFC 9112 3.2: a Host with an invalid value is a 400; an absent one is the server's."""
+    return host is None or _HOST.fullmatch(host) is not None

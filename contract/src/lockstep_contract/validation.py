@@ -1,8 +1,10 @@
 """The contract's body rules as data (limits, codes, messages) and a plain-Python validator.
 
-Frameworks validate in their own idiom and map their findings to `Issue`s; `first_issue`
-picks the one the contract reports. `validate_echo` and `validate_flag` state the rules
-directly, for implementations whose framework has no validation of its own.
+Frameworks validate in their own idiom. `validate_echo` and `validate_flag` state the rules
+directly and name the contract's one 422 item: Flask validates with them, Litestar asks them
+which item to report once msgspec has rejected a body; FastAPI maps pydantic's structured
+errors to `Issue`s and `first_issue` picks the one the contract reports. A rejection that
+cannot be named is `UnmappedRejectionError` in every implementation.
 """
 
 from collections.abc import Iterable
@@ -37,6 +39,28 @@ def pointer(*tokens: str) -> str:
 def issue(code: str, *tokens: str, limit: int | None = None) -> Issue:
     message = f"must have at most {limit} characters" if code == "too_long" else MESSAGES[code]
     return Issue(pointer(*tokens), code, message)
+
+
+class InvalidBodyError(Exception):
+    """A body that breaks the contract's rules: the 422 answer, with its one item."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(f"{issue.field}: {issue.message}")
+        self.issue = issue
+
+
+class UnmappedRejectionError(Exception):
+    """A framework's validator rejected a body and the contract has no item for it (an error
+    type the mapping does not know, or a body the contract's rules accept). A bug in the
+    implementation: it is answered 500 and logged like any other, never a guessed 422 item."""
+
+
+def rejected(found: object) -> Issue:
+    """The item to report for a body that a framework's validator rejected, given what the
+    contract's own validator (validate_echo, validate_flag) found in the same body."""
+    if isinstance(found, Issue):
+        return found
+    raise UnmappedRejectionError("the framework rejected a body that the contract accepts")
 
 
 @dataclass(frozen=True, slots=True)

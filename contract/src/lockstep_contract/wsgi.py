@@ -1,6 +1,7 @@
 """The contract's cross-cutting behaviour as pure WSGI middleware around a whole application:
-request id, security and CORS headers, body limit, OPTIONS, access log and metrics, and a
-last-resort 500 that reveals nothing."""
+request id, security and CORS headers, Host check, body limit, OPTIONS, access log and
+metrics, and every unhandled exception answered 500 (revealing nothing) and logged with its
+traceback, the one place that logs it."""
 
 import io
 import logging
@@ -34,7 +35,10 @@ class ContractMiddleware:
             value = environ.get(key if key in ("CONTENT_LENGTH", "CONTENT_TYPE") else "HTTP_" + key)
             return str(value) if value not in (None, "") else None
 
-        path = _utf8_path(environ.get("PATH_INFO", ""))
+        if not environ.get("PATH_INFO"):
+            # gunicorn's path of `GET http://host HTTP/1.1`; werkzeug would redirect it to "/".
+            environ["PATH_INFO"] = "/"
+        path = _utf8_path(environ["PATH_INFO"])
         exchange = Exchange(self.runtime, environ["REQUEST_METHOD"], path, header)
         environ[REQUEST_ID_KEY] = exchange.request_id
         status = [500]
@@ -44,22 +48,23 @@ class ContractMiddleware:
         ) -> Callable[[bytes], object]:
             status[0] = int(status_line[:3])
             return start_response(
-                _status_line(status[0]), exchange.finish_headers(headers), exc_info
+                _status_line(status[0]), exchange.with_contract_headers(headers), exc_info
             )
 
-        answer = exchange.early_answer()
+        answer = exchange.answer_before_app()
         if answer is None and exchange.is_chunked():
             # Outside the try: a malformed chunk is the server's to answer (400), not a 500.
             answer = _buffer_body(environ, exchange)
         bodiless = environ["REQUEST_METHOD"] == "HEAD"
         try:
             if answer is not None:
-                return _closing(_send_answer(start, answer, bodiless), exchange, status)
-            return _closing(self.app(environ, start), exchange, status)
+                return _logged_when_sent(_send_answer(start, answer, bodiless), exchange, status)
+            return _logged_when_sent(self.app(environ, start), exchange, status)
         except Exception:
+            # Flask re-raises what its error handlers leave (PROPAGATE_EXCEPTIONS).
             _ERRORS.exception("unhandled exception in %s %s", exchange.method, exchange.path)
             answer = exchange.problem(500, problems.INTERNAL_ERROR)
-            return _closing(_send_answer(start, answer, bodiless), exchange, status)
+            return _logged_when_sent(_send_answer(start, answer, bodiless), exchange, status)
 
 
 def _utf8_path(raw: str) -> str:
@@ -97,12 +102,14 @@ def _send_answer(start: StartResponse, answer: Answer, bodiless: bool) -> list[b
     return [answer.body] if answer.body and not bodiless else []
 
 
-def _closing(body: Iterable[bytes], exchange: Exchange, status: list[int]) -> Iterator[bytes]:
-    # The access line is written when the server has sent the whole body.
+def _logged_when_sent(
+    body: Iterable[bytes], exchange: Exchange, status: list[int]
+) -> Iterator[bytes]:
+    # The request is counted and its access line written when the server has sent the body.
     try:
         yield from body
     finally:
         close = getattr(body, "close", None)
         if close is not None:
             close()
-        exchange.finish(status[0])
+        exchange.count_and_log(status[0])

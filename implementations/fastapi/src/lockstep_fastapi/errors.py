@@ -1,14 +1,17 @@
-"""Every error FastAPI or a handler raises, answered as the contract's problem+json."""
+"""Every error FastAPI or a handler raises, answered as the contract's problem+json; an
+unhandled exception is answered here and logged by the contract's middleware."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException
 
 from lockstep_contract import problems, route_table, validation
 from lockstep_contract.problems import Issue
+from lockstep_contract.validation import InvalidBodyError
 
 # pydantic's error types, as the contract's codes.
 _CODES = {
@@ -46,9 +49,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return problem(request, exc.status_code, exc.detail, headers=exc.headers)
 
 
-def _issue(error: Any) -> Issue:
+def _issue(error: ErrorDetails) -> Issue:
+    code = _CODES.get(error["type"])
+    if code is None:
+        raise validation.UnmappedRejectionError(f"pydantic error type {error['type']!r}")
     location = [str(part) for part in error["loc"]]
-    code = _CODES.get(error["type"], "not_object")
     if location[-1:] == ["[key]"]:
         location.pop()
         code = "key_" + code
@@ -56,23 +61,19 @@ def _issue(error: Any) -> Issue:
     return validation.issue(code, *location, limit=limit)
 
 
-class InvalidBodyError(Exception):
-    """A body that pydantic rejected, with the body: the contract reports in document order."""
-
-    def __init__(self, error: ValidationError, body: Any) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.body = body
+def rejected(error: ValidationError, body: Any) -> Issue:
+    """pydantic's errors (all it found, in its own order) as the contract's one item."""
+    return validation.first_issue([_issue(found) for found in error.errors()], body)
 
 
 async def invalid_body(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, InvalidBodyError)
-    issues = (_issue(error) for error in exc.error.errors())
-    return problem(request, 422, problems.SCHEMA_MISMATCH, validation.first_issue(issues, exc.body))
+    return problem(request, 422, problems.SCHEMA_MISMATCH, exc.issue)
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
-    # Starlette re-raises after this answer; the contract middleware logs the traceback.
+    # Starlette always answers before it re-raises; the contract's middleware logs the
+    # traceback of what it re-raises, as for every implementation.
     return problem(request, 500, problems.INTERNAL_ERROR)
 
 

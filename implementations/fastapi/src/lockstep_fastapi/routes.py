@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from lockstep_contract import documents, encoding, payloads, problems, rules, validation
 from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from lockstep_contract.runtime import Runtime
-from lockstep_fastapi.errors import InvalidBodyError
+from lockstep_fastapi import errors
 
 
 class ContractJSONResponse(JSONResponse):
@@ -95,7 +95,7 @@ def body_as(model: type[Model]) -> Callable[[Any], Awaitable[Model]]:
         try:
             return model.model_validate(body)
         except ValidationError as error:
-            raise InvalidBodyError(error, body) from None
+            raise validation.InvalidBodyError(errors.rejected(error, body)) from None
 
     return validate
 
@@ -145,14 +145,16 @@ async def get_info(runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @meta.api_route("/metrics", methods=GET)
-def get_metrics(runtime: RuntimeDep) -> Response:
-    # A plain def, in a thread: with several workers it reads every worker's files from disk.
+async def get_metrics(runtime: RuntimeDep) -> Response:
+    # On the event loop, as in Litestar: with several workers it reads every worker's metric
+    # file, small local files of this instance, which is CPU work a thread would not speed up
+    # (the GIL); only waits on other hosts (readiness) earn a thread.
     return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
 
 @meta.api_route("/openapi.json", methods=GET)
 async def get_openapi() -> Response:
-    return Response(documents.openapi_json(), media_type="application/json")
+    return Response(documents.openapi_json(), media_type=encoding.JSON)
 
 
 @meta.api_route("/docs", methods=GET)
@@ -186,7 +188,7 @@ async def get_delay(seconds: str, runtime: RuntimeDep) -> Response:
     if delay is None:
         raise HTTPException(400, problems.bad_delay(runtime.settings.max_delay_seconds))
     await asyncio.sleep(float(delay))
-    return Response(payloads.delay(seconds), media_type="application/json")
+    return Response(payloads.delay(seconds), media_type=encoding.JSON)
 
 
 @drills.api_route("/status/{code}", methods=GET)

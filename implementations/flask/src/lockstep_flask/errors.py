@@ -1,17 +1,15 @@
-"""Every error werkzeug, Flask or a handler raises, answered as the contract's problem+json."""
+"""Every error werkzeug, Flask or a handler raises, answered as the contract's problem+json;
+an unhandled exception is left to the contract's middleware, which answers 500 and logs it."""
 
-import logging
 from collections.abc import Iterable
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from lockstep_contract import problems, route_table
-from lockstep_contract.logs import ERROR_LOGGER
 from lockstep_contract.problems import Issue
+from lockstep_contract.validation import InvalidBodyError
 from lockstep_contract.wsgi import REQUEST_ID_KEY
-
-_ERRORS = logging.getLogger(ERROR_LOGGER)
 
 
 def problem(
@@ -36,25 +34,13 @@ def http_error(error: HTTPException) -> Response:
     return problem(error.code or 500, error.description or "", headers=headers)
 
 
-class InvalidBodyError(Exception):
-    """A body the contract's validator rejected, with the one issue the contract reports."""
-
-    def __init__(self, issue: Issue) -> None:
-        super().__init__(issue.message)
-        self.issue = issue
-
-
 def invalid_body(error: InvalidBodyError) -> Response:
     return problem(422, problems.SCHEMA_MISMATCH, error.issue)
-
-
-def internal_error(error: Exception) -> Response:
-    # Flask logs nothing for an error that a handler answers; the contract wants the traceback.
-    _ERRORS.exception("unhandled exception in %s %s", request.method, request.path, exc_info=error)
-    return problem(500, problems.INTERNAL_ERROR)
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(InvalidBodyError, invalid_body)
-    app.register_error_handler(Exception, internal_error)
+    # No handler for Exception: Flask re-raises what nothing handles (below), and the
+    # contract's middleware answers 500 and logs the traceback, as for every implementation.
+    app.config["PROPAGATE_EXCEPTIONS"] = True

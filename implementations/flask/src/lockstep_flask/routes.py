@@ -14,9 +14,7 @@ from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from lockstep_contract.problems import Issue
 from lockstep_contract.runtime import Runtime
 from lockstep_contract.wsgi import REQUEST_ID_KEY
-from lockstep_flask.errors import InvalidBodyError
 
-JSON = "application/json"
 RUNTIME_KEY = "lockstep"
 Body = dict[str, Any]
 Valid = TypeVar("Valid")
@@ -33,7 +31,7 @@ class ContractJSONProvider(JSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         body = args[0] if len(args) == 1 else (args or kwargs)
-        return Response(encoding.dumps(body), content_type=JSON)
+        return Response(encoding.dumps(body), content_type=encoding.JSON)
 
 
 def get_runtime() -> Runtime:
@@ -58,7 +56,7 @@ def json_body() -> Any:
 def valid(found: Valid | Issue) -> Valid:
     """A validator's result; an Issue is the contract's 422."""
     if isinstance(found, Issue):
-        raise InvalidBodyError(found)
+        raise validation.InvalidBodyError(found)
     return found
 
 
@@ -115,7 +113,7 @@ def get_metrics() -> Response:
 
 @meta.get("/openapi.json")
 def get_openapi() -> Response:
-    return Response(documents.openapi_json(), content_type=JSON)
+    return Response(documents.openapi_json(), content_type=encoding.JSON)
 
 
 @meta.get("/docs")
@@ -151,7 +149,7 @@ def get_delay(seconds: str) -> Response:
     if delay is None:
         abort(400, problems.bad_delay(settings.max_delay_seconds))
     time.sleep(float(delay))
-    return Response(payloads.delay(seconds), content_type=JSON)
+    return Response(payloads.delay(seconds), content_type=encoding.JSON)
 
 
 @drills.get("/status/<code>")

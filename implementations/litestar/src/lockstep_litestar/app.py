@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> ContractMiddleware:
         route_handlers=list(routes.ROUTERS),
         # The contract serves its own document and docs; Litestar's /schema is off.
         openapi_config=None,
-        # The runner configures logging once for the process; errors.py logs the 500s.
+        # The runner configures logging once for the process; the middleware logs 500s.
         logging_config=None,
         # The middleware enforces MAX_BODY_BYTES (also on chunked bodies) before routing.
         request_max_body_size=None,

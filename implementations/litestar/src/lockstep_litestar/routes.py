@@ -1,6 +1,8 @@
 """The contract's handlers, one Router per tag, in contract order; bodies are msgspec Structs."""
 
 import asyncio
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote
 
@@ -25,7 +27,6 @@ from lockstep_contract import documents, encoding, payloads, problems, rules, va
 from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from lockstep_contract.route_table import match
 from lockstep_contract.runtime import Runtime
-from lockstep_litestar.errors import InvalidBodyError
 
 
 class ContractResponse(Response[Any]):
@@ -89,17 +90,26 @@ async def json_body(request: Request[Any, Any, Any]) -> Any:
         raise ClientException(detail=problems.INVALID_JSON) from None
 
 
-def body_as(struct: type[Body]) -> Provide:
-    """A dependency: the JSON body converted to `struct`; a rejection is a 422."""
+def body_as(struct: type[Body], contract_rules: Callable[[Any], object]) -> Provide:
+    """A dependency: the JSON body converted to `struct`; a rejection is a 422.
+
+    msgspec says what it rejected only in English; the contract's own validator, given the
+    same body, names the item (msgspec and it must agree on what is valid: the suite's
+    differential test holds them to it)."""
 
     async def convert(request: Request[Any, Any, Any]) -> Body:
         body = await json_body(request)
         try:
             return msgspec.convert(body, struct, strict=True)
-        except msgspec.ValidationError as error:
-            raise InvalidBodyError(error, body, struct) from None
+        except msgspec.ValidationError:
+            raise validation.InvalidBodyError(validation.rejected(contract_rules(body))) from None
 
     return Provide(convert)
+
+
+ECHO_BODY = body_as(EchoIn, validation.validate_echo)
+LIVENESS_BODY = body_as(LivenessIn, partial(validation.validate_flag, member="healthy"))
+READINESS_BODY = body_as(ReadinessIn, partial(validation.validate_flag, member="ready"))
 
 
 def exact_path(app: ASGIApp) -> ASGIApp:
@@ -169,7 +179,7 @@ def get_metrics(runtime: RuntimeDep) -> Response[bytes]:
 
 @route("/openapi.json", http_method=GET, sync_to_thread=False)
 def get_openapi() -> Response[bytes]:
-    return document(documents.openapi_json(), "application/json")
+    return document(documents.openapi_json(), encoding.JSON)
 
 
 @route("/docs", http_method=GET, sync_to_thread=False)
@@ -190,7 +200,7 @@ def get_redoc(runtime: RuntimeDep) -> Response[bytes]:
     return document(documents.redoc_page(runtime.settings.app_name), documents.HTML)
 
 
-@post("/echo", status_code=200, sync_to_thread=False, dependencies={"payload": body_as(EchoIn)})
+@post("/echo", status_code=200, sync_to_thread=False, dependencies={"payload": ECHO_BODY})
 def post_echo(payload: NamedDependency[EchoIn], request_id: RequestId) -> dict[str, Any]:
     return payloads.echo(payload.message, payload.metadata, request_id)
 
@@ -201,7 +211,7 @@ async def get_delay(seconds: FromPath[str], runtime: RuntimeDep) -> Response[byt
     if delay is None:
         raise ClientException(detail=problems.bad_delay(runtime.settings.max_delay_seconds))
     await asyncio.sleep(float(delay))
-    return document(payloads.delay(seconds), "application/json")
+    return document(payloads.delay(seconds), encoding.JSON)
 
 
 @route("/status/{code:str}", http_method=GET, sync_to_thread=False)
@@ -214,13 +224,13 @@ def get_status(code: FromPath[str]) -> Response[Any]:
     return ContractResponse(payloads.status(status), status_code=status)
 
 
-@put("/liveness", sync_to_thread=False, dependencies={"payload": body_as(LivenessIn)})
+@put("/liveness", sync_to_thread=False, dependencies={"payload": LIVENESS_BODY})
 def put_liveness(payload: NamedDependency[LivenessIn], runtime: RuntimeDep) -> dict[str, Any]:
     runtime.state.live = payload.healthy
     return {"healthy": runtime.state.live}
 
 
-@put("/readiness", sync_to_thread=False, dependencies={"payload": body_as(ReadinessIn)})
+@put("/readiness", sync_to_thread=False, dependencies={"payload": READINESS_BODY})
 def put_readiness(payload: NamedDependency[ReadinessIn], runtime: RuntimeDep) -> dict[str, Any]:
     runtime.state.ready = payload.ready
     return {"ready": runtime.state.ready}
