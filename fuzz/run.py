@@ -18,8 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lockstep_suite.profile import ADMIN_TOKEN
 from lockstep_suite.servers import Server, remove_workdirs
-from lockstep_suite.targets import ADMIN_TOKEN, IMPLEMENTATIONS, ROOT
+from lockstep_suite.targets import IMPLEMENTATIONS, ROOT
 
 HERE = Path(__file__).resolve().parent
 CONTRACT = ROOT / "contract" / "openapi.yaml"

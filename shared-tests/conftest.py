@@ -1,21 +1,19 @@
 """The suite's parametrisation: every test that takes `target` runs once per implementation
 and target kind (in process, real server, real server with WORKERS=2), or against the URL
-given with --base-url."""
+given with --base-url.
+
+What a test needs of its target (the admin token, leave to flip flags, CORS...) comes from the
+fixtures it takes and its `needs` marks; a test whose needs the target's profile does not meet
+is deselected (never skipped) as not applicable.
+"""
 
 from collections.abc import Iterator
 
 import pytest
 
-from lockstep_suite.expect import CORS_ORIGIN
+from lockstep_suite.profile import CORS_ORIGIN, SUITE, SUITE_ENV, Profile, run_profile
 from lockstep_suite.servers import LAUNCHER, Server, remove_workdirs
-from lockstep_suite.targets import (
-    ADMIN_TOKEN,
-    IMPLEMENTATIONS,
-    SUITE_ENV,
-    HttpTarget,
-    InProcessTarget,
-    Target,
-)
+from lockstep_suite.targets import IMPLEMENTATIONS, HttpTarget, InProcessTarget, Target
 
 KINDS = ("inprocess", "server", "workers2")
 _WORKERS = {"server": "1", "workers2": "2"}
@@ -28,6 +26,15 @@ VARIANTS = {
 _VARIANT_KINDS = ("inprocess", "server")
 # Marker (and option) of the tests that need a system tool -> the nox session that runs them.
 SYSTEM_TOOLS = {"browser": "browser", "postgres": "postgres"}
+# What taking a fixture needs of the target's profile (lockstep_suite.profile.NEEDS).
+FIXTURE_NEEDS = {
+    "restore_flags": "drills",
+    "admin_target": "admin_token",
+    "guarded_target": "guarded_admin",
+    "admin_headers": "admin_token",
+    "noadmin_target": "disabled_admin",
+    "cors_target": "cors",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -84,6 +91,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line(
             "markers", f"{tool}: needs a system tool; selected only by --{tool} (nox -s {session})"
         )
+    config.addinivalue_line(
+        "markers",
+        "needs(*what): what the test needs of its target's profile "
+        "(lockstep_suite.profile.NEEDS); deselected as not applicable where it is missing",
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -108,12 +120,30 @@ def _cannot_run(config: pytest.Config, item: pytest.Item) -> bool:
     return any(name in fixtures and not isinstance(params.get(name), str) for name in VARIANTS)
 
 
+def not_applicable(config: pytest.Config, item: pytest.Item) -> list[str]:
+    """Why `item` does not apply to its target's profile (empty: it applies)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    needs = {need for name, need in FIXTURE_NEEDS.items() if name in fixtures}
+    for mark in item.iter_markers("needs"):
+        needs.update(mark.args)
+    if config.getoption("base_url"):
+        return run_profile().unmet(needs)
+    # The suite's own targets: each variant is built for its fixture's need, the others
+    # run with SUITE_ENV.
+    variant = next((name for name in VARIANTS if name in fixtures), None)
+    profile = Profile.from_env({**SUITE_ENV, **VARIANTS[variant]}) if variant else SUITE
+    return profile.unmet(needs)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect, never skip, what cannot run here: a skipped test counts as a failure."""
-    deselected = [item for item in items if _cannot_run(config, item)]
+    deselected = [
+        item for item in items if _cannot_run(config, item) or not_applicable(config, item)
+    ]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not _cannot_run(config, item)]
+        chosen = set(map(id, deselected))
+        items[:] = [item for item in items if id(item) not in chosen]
 
 
 def _implementations(config: pytest.Config) -> list[str]:
@@ -128,9 +158,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
     for name in VARIANTS:
         if name in metafunc.fixturenames:
-            chosen: list[str] = list(config.getoption("kind") or KINDS)
-            built = [kind for kind in chosen if kind in _VARIANT_KINDS]
-            variants = [f"{impl}-{kind}" for impl in _implementations(config) for kind in built]
+            if config.getoption("base_url"):
+                variants = ["url"]
+            else:
+                chosen: list[str] = list(config.getoption("kind") or KINDS)
+                built = [kind for kind in chosen if kind in _VARIANT_KINDS]
+                variants = [f"{impl}-{kind}" for impl in _implementations(config) for kind in built]
             metafunc.parametrize(name, variants, indirect=True, scope="session")
     if "target" not in metafunc.fixturenames:
         return
@@ -159,7 +192,8 @@ class Targets:
     def _build(self, key: str) -> Target:
         if key == "url":
             impl = self.config.getoption("base_url_impl")
-            return HttpTarget("url", impl, "url", self.config.getoption("base_url"))
+            url = self.config.getoption("base_url")
+            return HttpTarget("url", impl, "url", url, run_profile())
         implementation, kind = key.split("-", 1)
         if kind == "inprocess":
             return InProcessTarget.build(implementation, SUITE_ENV)
@@ -168,7 +202,10 @@ class Targets:
         return server.target(kind)
 
     def variant(self, name: str, key: str) -> Target:
-        """`key` ("<impl>-inprocess" or "<impl>-server") built with VARIANTS[name]."""
+        """`key` ("<impl>-inprocess" or "<impl>-server") built with VARIANTS[name]; "url"
+        for --base-url (where it applies, the instance's profile is that variant's)."""
+        if key == "url":
+            return self.get(key)
         cache_key = f"{name}:{key}"
         if cache_key not in self.cache:
             implementation, kind = key.split("-", 1)
@@ -180,12 +217,6 @@ class Targets:
                 self.servers.append(server)
                 self.cache[cache_key] = server.target(kind)
         return self.cache[cache_key]
-
-    def server_of(self, target: Target) -> Server | None:
-        for server in self.servers:
-            if isinstance(target, HttpTarget) and server.base_url == target.base_url:
-                return server
-        return None
 
     def close(self) -> None:
         for server in self.servers:
@@ -219,7 +250,7 @@ def implementation(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def cors_target(request: pytest.FixtureRequest, targets: Targets) -> Target:
-    """A target whose CORS_ORIGINS is CORS_ORIGIN (Origin is only a header: no network)."""
+    """A target whose CORS_ORIGINS allows its profile's `origin` (Origin is only a header)."""
     return targets.variant("cors_target", request.param)
 
 
@@ -230,16 +261,36 @@ def noadmin_target(request: pytest.FixtureRequest, targets: Targets) -> Target:
 
 
 @pytest.fixture
-def admin_headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
+def admin_headers(target: Target) -> dict[str, str]:
+    """The admin token and a JSON body type, for calls that change nothing."""
+    return target.profile.bearer
+
+
+def _flags_on(target: Target) -> None:
+    for name, member in (("liveness", "healthy"), ("readiness", "ready")):
+        reply = target.request(
+            "PUT", f"/admin/{name}", target.profile.bearer, f'{{"{member}":true}}'.encode()
+        )
+        assert reply.status == 200, reply
 
 
 @pytest.fixture
-def restore_flags(target: Target, admin_headers: dict[str, str]) -> Iterator[Target]:
+def restore_flags(target: Target) -> Iterator[Target]:
     """For drills that flip the instance flags: both are on again after the test."""
     yield target
-    for name, member in (("liveness", "healthy"), ("readiness", "ready")):
-        reply = target.request(
-            "PUT", f"/admin/{name}", admin_headers, f'{{"{member}":true}}'.encode()
-        )
-        assert reply.status == 200, reply
+    _flags_on(target)
+
+
+@pytest.fixture
+def guarded_target(target: Target) -> Iterator[Target]:
+    """A target whose admin endpoints are guarded (ADMIN_TOKEN set), for calls it must refuse;
+    a wrong answer may have flipped a flag: both are put back where the suite may."""
+    yield target
+    if target.profile.has("drills"):
+        _flags_on(target)
+
+
+@pytest.fixture
+def admin_target(guarded_target: Target) -> Target:
+    """A guarded target whose token the suite knows, for calls it must refuse all the same."""
+    return guarded_target

@@ -1,52 +1,63 @@
 """Tag `admin`: put_liveness and put_readiness, the instance-wide flags and their guard.
 
-Every test that may flip a flag takes `restore_flags`, so both flags are on after it.
+Every test runs for both operations (parametrised by operationId). A test that may flip a
+flag takes `restore_flags`, so both flags are on after it; one that is refused takes
+`guarded_target` (no token needed) or `admin_target` (the right token), which put the flags
+back too where the suite may.
 """
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from lockstep_suite.expect import JSON, PROBLEM, expect, problem
-from lockstep_suite.targets import ADMIN_TOKEN, Body, Reply, Target
+from lockstep_suite.messages import Reply
+from lockstep_suite.profile import Profile, run_profile
+from lockstep_suite.targets import Body, Target
 
 RID = "test-rid-1"
-MAX_BODY_BYTES = 65536
+PROFILE = run_profile()  # the token's forms and the body limit in the parameters below
 
 
 @dataclass(frozen=True)
 class Flag:
-    """An admin flag, the probe it drives and that probe's bodies."""
+    """An admin flag, its operation, the probe it drives and that probe's bodies."""
 
+    operation: str
     path: str
     member: str
+    other: str  # the other flag's member
     probe: str
-    on: bytes
-    off: bytes
 
     def body(self, value: bool) -> bytes:
         return b'{"%s":%s}' % (self.member.encode(), b"true" if value else b"false")
 
+    def probed(self, profile: Profile, on: bool) -> bytes:
+        """The probe's body with this flag on or off (the other one on)."""
+        if self.member == "healthy":
+            return b'{"status":"ok"}' if on else b'{"status":"unhealthy"}'
+        return profile.readiness(on)
 
-LIVENESS = Flag(
-    "/admin/liveness", "healthy", "/health", b'{"status":"ok"}', b'{"status":"unhealthy"}'
-)
-READINESS = Flag(
-    "/admin/readiness",
-    "ready",
-    "/readiness",
-    b'{"status":"ready","checks":[{"name":"readiness_flag","status":"ok"},'
-    b'{"name":"shutdown","status":"ok"}]}',
-    b'{"status":"not_ready","checks":[{"name":"readiness_flag","status":"fail"},'
-    b'{"name":"shutdown","status":"ok"}]}',
-)
+
+LIVENESS = Flag("put_liveness", "/admin/liveness", "healthy", "ready", "/health")
+READINESS = Flag("put_readiness", "/admin/readiness", "ready", "healthy", "/readiness")
+FLAGS = [pytest.param(flag, id=flag.operation) for flag in (LIVENESS, READINESS)]
+
+
+def per_flag(cases: Callable[[Flag], Iterable[Any]]) -> list[Any]:
+    """`cases(flag)`'s parameters for each flag, as (flag, *values), ids led by the operation."""
+    return [
+        pytest.param(flag, *case.values, id=f"{flag.operation}-{case.id}", marks=case.marks)
+        for flag in (LIVENESS, READINESS)
+        for case in cases(flag)
+    ]
 
 
 UNAUTHORIZED = problem(401, RID)
 NOT_ALLOWED = problem(405, RID)
-TOO_LARGE = problem(413, RID)
 UNSUPPORTED = problem(415, RID)
 BAD_JSON = problem(400, RID, "request body is not valid JSON")
 
@@ -67,126 +78,106 @@ def request(
 
 
 def put(target: Target, flag: Flag, value: bool) -> Reply:
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": JSON}
-    return request(target, "PUT", flag.path, headers, flag.body(value))
+    return request(target, "PUT", flag.path, target.profile.bearer, flag.body(value))
 
 
 def probe(target: Target, flag: Flag) -> Reply:
     return request(target, "GET", flag.probe, {})
 
 
+def still_on(target: Target, flag: Flag) -> None:
+    expect(probe(target, flag), 200, JSON, flag.probed(target.profile, True))
+
+
 # --- the flag drill ------------------------------------------------------------------------
 
 
-def check_drill(target: Target, flag: Flag) -> None:
+@pytest.mark.parametrize("flag", FLAGS)
+def test_admin_flag_turns_off_and_on(restore_flags: Target, flag: Flag) -> None:
     for _ in range(2):  # setting a flag to its current value is no error
-        expect(put(target, flag, False), 200, JSON, flag.body(False))
-    expect(probe(target, flag), 503, JSON, flag.off)
-    expect(put(target, flag, True), 200, JSON, flag.body(True))
-    expect(probe(target, flag), 200, JSON, flag.on)
+        expect(put(restore_flags, flag, False), 200, JSON, flag.body(False))
+    expect(probe(restore_flags, flag), 503, JSON, flag.probed(restore_flags.profile, False))
+    expect(put(restore_flags, flag, True), 200, JSON, flag.body(True))
+    still_on(restore_flags, flag)
 
 
-def test_put_liveness_turns_the_flag_off_and_on(restore_flags: Target) -> None:
-    check_drill(restore_flags, LIVENESS)
-
-
-def test_put_readiness_turns_the_flag_off_and_on(restore_flags: Target) -> None:
-    check_drill(restore_flags, READINESS)
-
-
-def check_instance_wide(target: Target, flag: Flag) -> None:
+@pytest.mark.parametrize("flag", FLAGS)
+def test_admin_flag_is_seen_by_every_worker(restore_flags: Target, flag: Flag) -> None:
     # Each request opens its own connection, so with two workers both answer some of them.
-    assert put(target, flag, False).status == 200
-    assert [probe(target, flag).status for _ in range(10)] == [503] * 10
-    assert put(target, flag, True).status == 200
-    assert [probe(target, flag).status for _ in range(10)] == [200] * 10
+    assert put(restore_flags, flag, False).status == 200
+    assert [probe(restore_flags, flag).status for _ in range(10)] == [503] * 10
+    assert put(restore_flags, flag, True).status == 200
+    assert [probe(restore_flags, flag).status for _ in range(10)] == [200] * 10
 
 
-def test_put_liveness_is_seen_by_every_worker(restore_flags: Target) -> None:
-    check_instance_wide(restore_flags, LIVENESS)
-
-
-def test_put_readiness_is_seen_by_every_worker(restore_flags: Target) -> None:
-    check_instance_wide(restore_flags, READINESS)
-
-
-def check_last_repeat_wins(target: Target, flag: Flag) -> None:
+@pytest.mark.parametrize("flag", FLAGS)
+def test_admin_flag_takes_the_last_repeated_member(restore_flags: Target, flag: Flag) -> None:
     body = b"{%s,%s}" % (flag.body(True)[1:-1], flag.body(False)[1:-1])
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": JSON}
-    expect(request(target, "PUT", flag.path, headers, body), 200, JSON, flag.body(False))
-    assert probe(target, flag).status == 503
-
-
-def test_put_liveness_takes_the_last_repeated_member(restore_flags: Target) -> None:
-    check_last_repeat_wins(restore_flags, LIVENESS)
-
-
-def test_put_readiness_takes_the_last_repeated_member(restore_flags: Target) -> None:
-    check_last_repeat_wins(restore_flags, READINESS)
+    reply = request(restore_flags, "PUT", flag.path, restore_flags.profile.bearer, body)
+    expect(reply, 200, JSON, flag.body(False))
+    assert probe(restore_flags, flag).status == 503
 
 
 # --- authorization ---------------------------------------------------------------------------
 
+TOKEN = PROFILE.token
+WITH_TOKEN = pytest.mark.needs("admin_token")  # a wrong form of the real token
 AUTHORIZATIONS = [
     pytest.param(None, id="missing"),
     pytest.param("", id="empty"),
     pytest.param("Bearer wrong-token-0123456789", id="wrong_token"),
-    pytest.param(f"Bearer {ADMIN_TOKEN[:-1]}", id="truncated_token"),
-    pytest.param(f"Bearer {ADMIN_TOKEN}x", id="longer_token"),
-    pytest.param(f"Bearer {ADMIN_TOKEN.upper()}", id="token_case"),
+    pytest.param(f"Bearer {TOKEN[:-1]}", id="truncated_token", marks=WITH_TOKEN),
+    pytest.param(f"Bearer {TOKEN}x", id="longer_token", marks=WITH_TOKEN),
+    pytest.param(f"Bearer {TOKEN.upper()}", id="token_case", marks=WITH_TOKEN),
     pytest.param("Basic x", id="basic"),
-    pytest.param(f"Basic {ADMIN_TOKEN}", id="basic_with_token"),
-    pytest.param(f"Token {ADMIN_TOKEN}", id="other_scheme"),
+    pytest.param(f"Basic {TOKEN}", id="basic_with_token", marks=WITH_TOKEN),
+    pytest.param(f"Token {TOKEN}", id="other_scheme", marks=WITH_TOKEN),
     pytest.param("Bearer", id="bearer_alone"),
-    pytest.param(f"bearer {ADMIN_TOKEN}", id="lower_case_scheme"),
-    pytest.param(f"Bearer  {ADMIN_TOKEN}", id="extra_space"),
-    pytest.param(f"Bearer\t{ADMIN_TOKEN}", id="tab"),
-    pytest.param(f"Bearer {ADMIN_TOKEN} x", id="extra_word"),
-    pytest.param(ADMIN_TOKEN, id="token_without_scheme"),
+    pytest.param(f"bearer {TOKEN}", id="lower_case_scheme", marks=WITH_TOKEN),
+    pytest.param(f"Bearer  {TOKEN}", id="extra_space", marks=WITH_TOKEN),
+    pytest.param(f"Bearer\t{TOKEN}", id="tab", marks=WITH_TOKEN),
+    pytest.param(f"Bearer {TOKEN} x", id="extra_word", marks=WITH_TOKEN),
+    pytest.param(TOKEN, id="token_without_scheme", marks=WITH_TOKEN),
 ]
 
 
-def check_unauthorized(target: Target, flag: Flag, authorization: str | None) -> None:
+@pytest.mark.parametrize(("flag", "authorization"), per_flag(lambda _: AUTHORIZATIONS))
+def test_admin_flag_rejects_a_missing_or_wrong_token(
+    guarded_target: Target, flag: Flag, authorization: str | None
+) -> None:
     headers = {"Content-Type": JSON}
     if authorization is not None:
         headers["Authorization"] = authorization
-    reply = request(target, "PUT", flag.path, headers, flag.body(False))
+    reply = request(guarded_target, "PUT", flag.path, headers, flag.body(False))
     expect(reply, 401, PROBLEM, UNAUTHORIZED)
     assert reply.header("WWW-Authenticate") == "Bearer"
-    expect(probe(target, flag), 200, JSON, flag.on)
-
-
-@pytest.mark.parametrize("authorization", AUTHORIZATIONS)
-def test_put_liveness_rejects_a_missing_or_wrong_token(
-    restore_flags: Target, authorization: str | None
-) -> None:
-    check_unauthorized(restore_flags, LIVENESS, authorization)
-
-
-@pytest.mark.parametrize("authorization", AUTHORIZATIONS)
-def test_put_readiness_rejects_a_missing_or_wrong_token(
-    restore_flags: Target, authorization: str | None
-) -> None:
-    check_unauthorized(restore_flags, READINESS, authorization)
+    still_on(guarded_target, flag)
 
 
 # Requests that fail two checks: the contract's order says which answers.
+GUARDED = pytest.mark.needs("guarded_admin")
 EARLIER_CHECKS = [
-    pytest.param({"Content-Type": "text/plain"}, b"{}", 401, id="auth_before_media_type"),
-    pytest.param({}, b"not json", 401, id="auth_before_missing_media_type"),
-    pytest.param({"Content-Type": JSON}, b"not json", 401, id="auth_before_syntax"),
-    pytest.param({"Content-Type": JSON}, b"[]", 401, id="auth_before_shape"),
+    pytest.param(
+        {"Content-Type": "text/plain"}, b"{}", 401, id="auth_before_media_type", marks=GUARDED
+    ),
+    pytest.param({}, b"not json", 401, id="auth_before_missing_media_type", marks=GUARDED),
+    pytest.param({"Content-Type": JSON}, b"not json", 401, id="auth_before_syntax", marks=GUARDED),
+    pytest.param({"Content-Type": JSON}, b"[]", 401, id="auth_before_shape", marks=GUARDED),
     pytest.param(
         {"Authorization": "Bearer wrong-token-0123456789", "Content-Type": "text/plain"},
         b"{}",
         401,
         id="wrong_token_before_media_type",
+        marks=GUARDED,
     ),
-    pytest.param({"Content-Type": JSON}, b" " * (MAX_BODY_BYTES + 1), 413, id="size_before_auth"),
+    pytest.param(
+        {"Content-Type": JSON}, b" " * (PROFILE.max_body_bytes + 1), 413, id="size_before_auth"
+    ),
 ]
 
 
-def check_order(
+@pytest.mark.parametrize(("flag", "headers", "body", "status"), per_flag(lambda _: EARLIER_CHECKS))
+def test_admin_flag_answers_the_first_failed_check(
     target: Target, flag: Flag, headers: dict[str, str], body: bytes, status: int
 ) -> None:
     reply = request(target, "PUT", flag.path, headers, body)
@@ -194,42 +185,24 @@ def check_order(
         expect(reply, 401, PROBLEM, UNAUTHORIZED)
         assert reply.header("WWW-Authenticate") == "Bearer"
     else:
-        expect(reply, 413, PROBLEM, TOO_LARGE)
+        expect(reply, 413, PROBLEM, target.profile.problem(413, RID))
 
 
-@pytest.mark.parametrize(("headers", "body", "status"), EARLIER_CHECKS)
-def test_put_liveness_answers_the_first_failed_check(
-    target: Target, headers: dict[str, str], body: bytes, status: int
+METHODS = [pytest.param(method, id=method) for method in ("GET", "POST", "DELETE", "PATCH")]
+
+
+@pytest.mark.parametrize(("flag", "method"), per_flag(lambda _: METHODS))
+def test_admin_flag_checks_the_method_before_authorization(
+    target: Target, flag: Flag, method: str
 ) -> None:
-    check_order(target, LIVENESS, headers, body, status)
-
-
-@pytest.mark.parametrize(("headers", "body", "status"), EARLIER_CHECKS)
-def test_put_readiness_answers_the_first_failed_check(
-    target: Target, headers: dict[str, str], body: bytes, status: int
-) -> None:
-    check_order(target, READINESS, headers, body, status)
-
-
-def check_method_before_auth(target: Target, flag: Flag, method: str) -> None:
     reply = request(target, method, flag.path, {})
     expect(reply, 405, PROBLEM, NOT_ALLOWED)
     assert reply.header("Allow") == "PUT, OPTIONS"
 
 
-@pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "PATCH"])
-def test_put_liveness_checks_the_method_before_authorization(target: Target, method: str) -> None:
-    check_method_before_auth(target, LIVENESS, method)
-
-
-@pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "PATCH"])
-def test_put_readiness_checks_the_method_before_authorization(target: Target, method: str) -> None:
-    check_method_before_auth(target, READINESS, method)
-
-
 FORBIDDEN_HEADERS = [
     pytest.param({"Content-Type": JSON}, id="no_token"),
-    pytest.param({"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": JSON}, id="token"),
+    pytest.param({"Authorization": f"Bearer {TOKEN}", "Content-Type": JSON}, id="token"),
     pytest.param(
         {"Authorization": "Bearer wrong-token-0123456789", "Content-Type": "text/plain"},
         id="before_auth_and_media_type",
@@ -237,27 +210,14 @@ FORBIDDEN_HEADERS = [
 ]
 
 
-def check_forbidden(target: Target, flag: Flag, headers: dict[str, str]) -> None:
-    reply = request(target, "PUT", flag.path, headers, flag.body(False))
+@pytest.mark.parametrize(("flag", "headers"), per_flag(lambda _: FORBIDDEN_HEADERS))
+def test_admin_flag_is_forbidden_without_admin_token(
+    noadmin_target: Target, flag: Flag, headers: dict[str, str]
+) -> None:
+    reply = request(noadmin_target, "PUT", flag.path, headers, flag.body(False))
     expect(reply, 403, PROBLEM, problem(403, RID))
     assert reply.header("WWW-Authenticate") is None
-    expect(probe(target, flag), 200, JSON, flag.on)
-
-
-@pytest.mark.process
-@pytest.mark.parametrize("headers", FORBIDDEN_HEADERS)
-def test_put_liveness_is_forbidden_without_admin_token(
-    noadmin_target: Target, headers: dict[str, str]
-) -> None:
-    check_forbidden(noadmin_target, LIVENESS, headers)
-
-
-@pytest.mark.process
-@pytest.mark.parametrize("headers", FORBIDDEN_HEADERS)
-def test_put_readiness_is_forbidden_without_admin_token(
-    noadmin_target: Target, headers: dict[str, str]
-) -> None:
-    check_forbidden(noadmin_target, READINESS, headers)
+    still_on(noadmin_target, flag)
 
 
 # --- the body, with the right token ----------------------------------------------------------
@@ -271,59 +231,42 @@ MEDIA_TYPES = [
 ]
 
 
-def check_media_type(target: Target, flag: Flag, content_type: str | None) -> None:
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+@pytest.mark.parametrize(("flag", "content_type"), per_flag(lambda _: MEDIA_TYPES))
+def test_admin_flag_rejects_other_media_types(
+    admin_target: Target, flag: Flag, content_type: str | None
+) -> None:
+    headers = {"Authorization": f"Bearer {admin_target.profile.token}"}
     if content_type is not None:
         headers["Content-Type"] = content_type
-    expect(request(target, "PUT", flag.path, headers, flag.body(False)), 415, PROBLEM, UNSUPPORTED)
-    expect(probe(target, flag), 200, JSON, flag.on)
+    reply = request(admin_target, "PUT", flag.path, headers, flag.body(False))
+    expect(reply, 415, PROBLEM, UNSUPPORTED)
+    still_on(admin_target, flag)
 
 
-@pytest.mark.parametrize("content_type", MEDIA_TYPES)
-def test_put_liveness_rejects_other_media_types(
-    restore_flags: Target, content_type: str | None
-) -> None:
-    check_media_type(restore_flags, LIVENESS, content_type)
-
-
-@pytest.mark.parametrize("content_type", MEDIA_TYPES)
-def test_put_readiness_rejects_other_media_types(
-    restore_flags: Target, content_type: str | None
-) -> None:
-    check_media_type(restore_flags, READINESS, content_type)
-
-
-def invalid_json(member: str) -> list[Any]:
+def invalid_json(flag: Flag) -> list[Any]:
+    member = flag.member.encode()
     return [
         pytest.param(b"", id="empty"),
         pytest.param(b"not json", id="not_json"),
-        pytest.param(b'{"%s":false' % member.encode(), id="truncated"),
-        pytest.param(b'{"%s":false} x' % member.encode(), id="trailing_data"),
-        pytest.param(b'{"%s":False}' % member.encode(), id="python_literal"),
-        pytest.param(b'{"%s":NaN}' % member.encode(), id="nan"),
-        pytest.param(b'{"%s":"\xff"}' % member.encode(), id="invalid_utf8"),
-        pytest.param(b'{"%s":"\\ud800"}' % member.encode(), id="lone_surrogate"),
-        pytest.param(b'\xef\xbb\xbf{"%s":false}' % member.encode(), id="utf8_bom"),
+        pytest.param(b'{"%s":false' % member, id="truncated"),
+        pytest.param(b'{"%s":false} x' % member, id="trailing_data"),
+        pytest.param(b'{"%s":False}' % member, id="python_literal"),
+        pytest.param(b'{"%s":NaN}' % member, id="nan"),
+        pytest.param(b'{"%s":"\xff"}' % member, id="invalid_utf8"),
+        pytest.param(b'{"%s":"\\ud800"}' % member, id="lone_surrogate"),
+        pytest.param(b'\xef\xbb\xbf{"%s":false}' % member, id="utf8_bom"),
     ]
 
 
-def check_invalid_json(target: Target, flag: Flag, body: bytes) -> None:
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": JSON}
-    expect(request(target, "PUT", flag.path, headers, body), 400, PROBLEM, BAD_JSON)
-    expect(probe(target, flag), 200, JSON, flag.on)
+@pytest.mark.parametrize(("flag", "body"), per_flag(invalid_json))
+def test_admin_flag_rejects_invalid_json(admin_target: Target, flag: Flag, body: bytes) -> None:
+    reply = request(admin_target, "PUT", flag.path, admin_target.profile.bearer, body)
+    expect(reply, 400, PROBLEM, BAD_JSON)
+    still_on(admin_target, flag)
 
 
-@pytest.mark.parametrize("body", invalid_json("healthy"))
-def test_put_liveness_rejects_invalid_json(restore_flags: Target, body: bytes) -> None:
-    check_invalid_json(restore_flags, LIVENESS, body)
-
-
-@pytest.mark.parametrize("body", invalid_json("ready"))
-def test_put_readiness_rejects_invalid_json(restore_flags: Target, body: bytes) -> None:
-    check_invalid_json(restore_flags, READINESS, body)
-
-
-def invalid_bodies(member: str, other: str) -> list[Any]:
+def invalid_bodies(flag: Flag) -> list[Any]:
+    member, other = flag.member, flag.other
     not_boolean = (f"/{member}", "not_boolean", "must be a boolean")
     not_object = ("", "not_object", "must be an object")
 
@@ -352,23 +295,10 @@ def invalid_bodies(member: str, other: str) -> list[Any]:
     ]
 
 
-def check_invalid_body(
-    target: Target, flag: Flag, body: bytes, error: tuple[str, str, str]
+@pytest.mark.parametrize(("flag", "body", "error"), per_flag(invalid_bodies))
+def test_admin_flag_rejects_an_invalid_body(
+    admin_target: Target, flag: Flag, body: bytes, error: tuple[str, str, str]
 ) -> None:
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": JSON}
-    expect(request(target, "PUT", flag.path, headers, body), 422, PROBLEM, invalid(*error))
-    expect(probe(target, flag), 200, JSON, flag.on)
-
-
-@pytest.mark.parametrize(("body", "error"), invalid_bodies("healthy", "ready"))
-def test_put_liveness_rejects_an_invalid_body(
-    restore_flags: Target, body: bytes, error: tuple[str, str, str]
-) -> None:
-    check_invalid_body(restore_flags, LIVENESS, body, error)
-
-
-@pytest.mark.parametrize(("body", "error"), invalid_bodies("ready", "healthy"))
-def test_put_readiness_rejects_an_invalid_body(
-    restore_flags: Target, body: bytes, error: tuple[str, str, str]
-) -> None:
-    check_invalid_body(restore_flags, READINESS, body, error)
+    reply = request(admin_target, "PUT", flag.path, admin_target.profile.bearer, body)
+    expect(reply, 422, PROBLEM, invalid(*error))
+    still_on(admin_target, flag)

@@ -2,7 +2,6 @@
 same once the contract's allowed differences (and only those) are normalised away."""
 
 import contextlib
-import dataclasses
 import difflib
 import re
 import subprocess
@@ -10,20 +9,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from lockstep_suite.corpus import (
-    CORPUS,
-    Answer,
-    Case,
-    chunked,
-    contract_operations,
-    normalise,
-)
-from lockstep_suite.expect import CORS_ORIGIN
+from lockstep_suite.cases import Case
+from lockstep_suite.compare import Answer, normalise
+from lockstep_suite.corpus import contract_operations, corpus
+from lockstep_suite.profile import CORS_ORIGIN, SUITE
 from lockstep_suite.servers import Server
 from lockstep_suite.targets import Target
 
 pytestmark = pytest.mark.process
 Trio = dict[str, Target]  # implementation -> its server (one, two or three of them)
+CORPUS = corpus(SUITE)  # sent to servers started with the suite's configuration
 
 
 @pytest.fixture(scope="session")
@@ -88,26 +83,19 @@ def test_answers_are_identical(trios: dict[bool, Trio], case: Case) -> None:
     trio = trios[case.cors]
     assert len(trio) >= 1
     for index, step in enumerate(case.steps):
-        sent = dataclasses.replace(
-            step, headers={"X-Request-ID": request_id(case, index), **step.headers}
-        )
-        answers = {
-            name: normalise(
-                sent, target.request(sent.method, sent.path, sent.headers, chunked(sent.body))
-            )
-            for name, target in trio.items()
-        }
-        where = f"step {index}: {sent.method} {sent.path}"
+        sent = step.request.with_header("X-Request-ID", request_id(case, index).encode())
+        answers = {name: normalise(sent, target.send(sent)) for name, target in trio.items()}
+        where = f"step {index}: {sent.method} {sent.target}"
         # pytest.fail, not assert: the table says it all, introspection would repeat it.
         if len(set(answers.values())) != 1:
             pytest.fail(f"{where} answered differently:" + side_by_side(answers))
         statuses = {answer.status for answer in answers.values()}
-        if step.status is not None and statuses != {step.status}:
-            pytest.fail(f"{where}: expected {step.status}:" + side_by_side(answers))
+        if step.expect is not None and statuses != {step.expect.status}:
+            pytest.fail(f"{where}: expected {step.expect.status}:" + side_by_side(answers))
 
 
 def test_corpus_covers_every_operation() -> None:
-    sent = {(step.method, step.path) for case in CORPUS for step in case.steps}
+    sent = {(step.request.method, step.request.target) for case in CORPUS for step in case.steps}
     for method, template in contract_operations():
         pattern = re.escape(template)
         pattern = re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", pattern)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from lockstep_suite.drills import ADMIN, engine, healthcheck, inspect_image
+from lockstep_suite.profile import ADMIN_TOKEN
 from lockstep_suite.servers import LAUNCHER, Server
-from lockstep_suite.targets import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.process, pytest.mark.container]
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,12 +1,16 @@
 """Tag `drills`: get_delay and get_status, their path parameters taken verbatim or rejected."""
 
+from decimal import Decimal
+
 import pytest
 
 from lockstep_suite.expect import JSON, PROBLEM, expect, problem
-from lockstep_suite.targets import Reply, Target
+from lockstep_suite.messages import Reply
+from lockstep_suite.profile import run_profile
+from lockstep_suite.targets import Target
 
 RID = "test-rid-1"
-BAD_DELAY = problem(400, RID, "seconds must be a decimal number from 0 to 10")
+MAX_DELAY = Decimal(run_profile().max_delay_seconds)  # of the targets this run tests
 BAD_STATUS = problem(400, RID, "code must be an integer from 200 to 599")
 NOT_FOUND = problem(404, RID)
 
@@ -17,7 +21,14 @@ def call(target: Target, path: str) -> Reply:
     return reply
 
 
-@pytest.mark.parametrize("seconds", ["0", "0.0", "0.05", "0.50", "0.000001", "0.100000", "0.01"])
+@pytest.mark.parametrize(
+    "seconds",
+    [
+        seconds
+        for seconds in ("0", "0.0", "0.05", "0.50", "0.000001", "0.100000", "0.01")
+        if Decimal(seconds) <= MAX_DELAY
+    ],
+)
 def test_get_delay_echoes_the_seconds_verbatim(target: Target, seconds: str) -> None:
     expect(call(target, f"/delay/{seconds}"), 200, JSON, b'{"delay":' + seconds.encode() + b"}")
 
@@ -33,10 +44,10 @@ def test_get_delay_echoes_the_seconds_verbatim(target: Target, seconds: str) -> 
         pytest.param("1E0", id="upper_exponent"),
         pytest.param("01", id="leading_zero"),
         pytest.param("00", id="double_zero"),
-        pytest.param("10.0000001", id="seven_decimals_over_max"),
+        pytest.param(f"{MAX_DELAY:.6f}1", id="seven_decimals_over_max"),
         pytest.param("0.0000001", id="seven_decimals"),
-        pytest.param("10.000001", id="just_over_max"),
-        pytest.param("11", id="over_max"),
+        pytest.param(f"{MAX_DELAY + Decimal('0.000001'):.6f}", id="just_over_max"),
+        pytest.param(str(int(MAX_DELAY) + 1), id="over_max"),
         pytest.param("1234567", id="seven_digits"),
         pytest.param("0x1", id="hexadecimal"),
         pytest.param("1.", id="trailing_dot"),
@@ -53,7 +64,8 @@ def test_get_delay_echoes_the_seconds_verbatim(target: Target, seconds: str) -> 
     ],
 )
 def test_get_delay_rejects_invalid_seconds(target: Target, seconds: str) -> None:
-    expect(call(target, f"/delay/{seconds}"), 400, PROBLEM, BAD_DELAY)
+    bad_delay = problem(400, RID, target.profile.bad_delay)
+    expect(call(target, f"/delay/{seconds}"), 400, PROBLEM, bad_delay)
 
 
 @pytest.mark.parametrize("path", ["/delay/", "/delay/0/0", "/delay/0/", "/DELAY/0"])

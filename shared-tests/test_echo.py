@@ -6,13 +6,14 @@ from typing import Any
 import pytest
 
 from lockstep_suite.expect import JSON, PROBLEM, expect, problem
-from lockstep_suite.targets import Body, Reply, Target
+from lockstep_suite.messages import Reply
+from lockstep_suite.profile import run_profile
+from lockstep_suite.targets import Body, Target
 
 RID = "test-rid-1"
-MAX_BODY_BYTES = 65536
+MAX_BODY_BYTES = run_profile().max_body_bytes  # of the targets this run tests
 BAD_JSON = problem(400, RID, "request body is not valid JSON")
 UNSUPPORTED = problem(415, RID)
-TOO_LARGE = problem(413, RID)
 
 
 def compact(value: Any) -> bytes:
@@ -185,9 +186,9 @@ def test_post_echo_rejects_invalid_json(target: Target, body: bytes) -> None:
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
 def test_post_echo_rejects_a_body_over_the_limit(target: Target, chunked: bool) -> None:
-    chunks = [b'{"message":"hi"}', b" " * (MAX_BODY_BYTES - 16), b" "]
+    chunks = [b'{"message":"hi"}', b" " * (target.profile.max_body_bytes - 16), b" "]
     body = iter(chunks) if chunked else b"".join(chunks)
-    expect(post(target, body), 413, PROBLEM, TOO_LARGE)
+    expect(post(target, body), 413, PROBLEM, target.profile.problem(413, RID))
 
 
 TOO_LONG_MESSAGE = ("/message", "too_long", "must have at most 1000 characters")

@@ -6,59 +6,62 @@ import contextlib
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from lockstep_suite.corpus import Answer, normalise
-from lockstep_suite.expect import CORS_ORIGIN
-from lockstep_suite.hostile import (
-    CATALOGUE,
-    FAMILIES,
-    REUSE,
-    SECRETS,
-    WIRE,
-    Hostile,
-    check,
-    family,
-    reuse_after,
-    send,
-)
+from lockstep_suite.cases import FAMILIES, Case, family
+from lockstep_suite.check import BODY_SECRET, NEVER_ECHOED, check
+from lockstep_suite.compare import Answer, normalise
+from lockstep_suite.hostile import catalogue
+from lockstep_suite.malformed import reuse_cases, wire_cases
+from lockstep_suite.messages import Reply
+from lockstep_suite.profile import ADMIN_TOKEN, CORS_ORIGIN, SUITE, run_profile
 from lockstep_suite.servers import Server
-from lockstep_suite.targets import Reply, Target
+from lockstep_suite.targets import Target
+from lockstep_suite.wire import reuse_after
 
-PLAIN = [case for case in CATALOGUE if not case.cors]
-CORS = [case for case in CATALOGUE if case.cors]
+# Sent to the targets of this run (a deployed instance's profile with --base-url)...
+CATALOGUE = catalogue(run_profile())
+# ... and, with the requests only a real server sees, to servers this module starts.
+STARTED = catalogue(SUITE)
+WIRE = wire_cases(SUITE)
+REUSE = reuse_cases(SUITE)
+SECRETS = (*NEVER_ECHOED, BODY_SECRET, ADMIN_TOKEN)
 
 
-def ids(cases: list[Hostile]) -> list[str]:
-    return [case.id for case in cases]
+def params(cases: tuple[Case, ...]) -> list[Any]:
+    return [pytest.param(case, id=case.id, marks=pytest.mark.needs(*case.needs)) for case in cases]
 
 
-def verdict(case: Hostile, reply: Reply, problems: list[str], where: str) -> str:
+def verdict(case: Case, reply: Reply, problems: list[str], where: str) -> str:
     note = f"\n  ({case.note})" if case.note else ""
     shown = "\n  ".join(problems)
-    return f"{where}: {case.method} {case.path[:120]}{note}\n  {shown}\n  got {reply!r:.600}"
+    request = case.request
+    return f"{where}: {request.method} {request.path[:120]}{note}\n  {shown}\n  got {reply!r:.600}"
 
 
-def answer(target: Target, case: Hostile) -> None:
-    reply = send(target, case)
-    problems = check(case, reply, family(target))
+def answer(target: Target, case: Case) -> None:
+    reply = target.send(case.request)
+    problems = check(
+        case.step, reply, family(target.kind, target.implementation), (target.profile.token,)
+    )
     if problems:
         pytest.fail(verdict(case, reply, problems, target.name), pytrace=False)
 
 
-@pytest.mark.parametrize("case", PLAIN, ids=ids(PLAIN))
-def test_hostile_request_gets_its_contract_answer(target: Target, case: Hostile) -> None:
+@pytest.mark.parametrize("case", params(tuple(c for c in CATALOGUE if not c.cors)))
+def test_hostile_request_gets_its_contract_answer(target: Target, case: Case) -> None:
     answer(target, case)
 
 
-@pytest.mark.parametrize("case", CORS, ids=ids(CORS))
-def test_hostile_cors_request_gets_its_contract_answer(cors_target: Target, case: Hostile) -> None:
+@pytest.mark.parametrize("case", params(tuple(c for c in CATALOGUE if c.cors)))
+def test_hostile_cors_request_gets_its_contract_answer(cors_target: Target, case: Case) -> None:
     answer(cors_target, case)
 
 
 def test_catalogue_has_at_least_100_requests_with_unique_names() -> None:
-    names = ids([*CATALOGUE, *WIRE])
+    names = [case.id for case in (*CATALOGUE, *WIRE)]
     assert len(names) >= 100, len(names)
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
@@ -80,9 +83,9 @@ def _run_one(implementation: str) -> tuple[dict[str, Reply], bool, str, dict[str
     ]
     try:
         plain, cors = (server.target("server") for server in servers)
-        replies = {case.id: send(cors if case.cors else plain, case) for case in CATALOGUE}
-        replies.update({case.id: send(plain, case) for case in WIRE})
-        reuse = {case.id: reuse_after(servers[0].base_url, case) for case in REUSE}
+        replies = {case.id: (cors if case.cors else plain).send(case.request) for case in STARTED}
+        replies.update({case.id: plain.send(case.request) for case in WIRE})
+        reuse = {case.id: reuse_after(servers[0].base_url, case.request) for case in REUSE}
         alive = all(
             server.process is not None and server.process.poll() is None for server in servers
         )
@@ -114,6 +117,12 @@ def run(implementations: list[str]) -> Run:
     )
 
 
+def pre_app(case: Case, implementation: str) -> bool:
+    """Whether the implementation's server answers `case` itself, before the application."""
+    expected = case.step.expected(FAMILIES[implementation])
+    return expected is not None and expected.pre_app
+
+
 def table(answers: dict[str, Answer]) -> str:
     lines = []
     for implementation, found in answers.items():
@@ -123,19 +132,19 @@ def table(answers: dict[str, Answer]) -> str:
 
 
 @pytest.mark.process
-@pytest.mark.parametrize("case", CATALOGUE, ids=ids(list(CATALOGUE)))
-def test_hostile_answers_are_identical_across_implementations(run: Run, case: Hostile) -> None:
+@pytest.mark.parametrize("case", STARTED, ids=[case.id for case in STARTED])
+def test_hostile_answers_are_identical_across_implementations(run: Run, case: Case) -> None:
     replies = run.replies[case.id]
     problems = [
         verdict(case, reply, found, implementation)
         for implementation, reply in replies.items()
-        if (found := check(case, reply, FAMILIES[implementation]))
+        if (found := check(case.step, reply, FAMILIES[implementation], (ADMIN_TOKEN,)))
     ]
     # Only answers the application gives are compared: a server's own refusal is its own.
     compared = {
-        implementation: normalise(case.step(), reply)
+        implementation: normalise(case.request, reply)
         for implementation, reply in replies.items()
-        if not case.expected(FAMILIES[implementation]).pre_app
+        if not pre_app(case, implementation)
     }
     if len(set(compared.values())) > 1:
         problems.append("answered differently:\n" + table(compared))
@@ -144,20 +153,20 @@ def test_hostile_answers_are_identical_across_implementations(run: Run, case: Ho
 
 
 @pytest.mark.process
-@pytest.mark.parametrize("case", WIRE, ids=ids(list(WIRE)))
-def test_malformed_request_gets_its_server_family_answer(run: Run, case: Hostile) -> None:
+@pytest.mark.parametrize("case", WIRE, ids=[case.id for case in WIRE])
+def test_malformed_request_gets_its_server_family_answer(run: Run, case: Case) -> None:
     problems = [
         verdict(case, reply, found, implementation)
         for implementation, reply in run.replies[case.id].items()
-        if (found := check(case, reply, FAMILIES[implementation]))
+        if (found := check(case.step, reply, FAMILIES[implementation], (ADMIN_TOKEN,)))
     ]
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
 
 @pytest.mark.process
-@pytest.mark.parametrize("case", REUSE, ids=ids(list(REUSE)))
-def test_connection_after_an_early_413_serves_the_next_request(run: Run, case: Hostile) -> None:
+@pytest.mark.parametrize("case", REUSE, ids=[case.id for case in REUSE])
+def test_connection_after_an_early_413_serves_the_next_request(run: Run, case: Case) -> None:
     """A server that will not read the rest of a body closes the connection and says so
     (Connection: close, RFC 9112 9.6); one that keeps it must answer the next request on it."""
     outcomes = {implementation: reuse[case.id] for implementation, reuse in run.reuse.items()}
@@ -184,7 +193,7 @@ def test_servers_survive_the_catalogue(run: Run) -> None:
 
 @pytest.mark.process
 @pytest.mark.parametrize(
-    "secret", SECRETS, ids=["query", "body", "token", "request-id", "cookie", "admin-token"]
+    "secret", SECRETS, ids=["query", "token", "request-id", "cookie", "body", "admin-token"]
 )
 def test_no_secret_is_logged(run: Run, secret: str) -> None:
     for implementation, logs in run.logs.items():

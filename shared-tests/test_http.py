@@ -7,9 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lockstep_suite import rawheaders
 from lockstep_suite.expect import (
-    CORS_ORIGIN,
     GENERATED_ID,
     JSON,
     KNOWN_PATHS,
@@ -20,14 +18,17 @@ from lockstep_suite.expect import (
     problem,
     server_header,
 )
+from lockstep_suite.messages import Reply, Request
+from lockstep_suite.profile import run_profile
 from lockstep_suite.servers import Server
-from lockstep_suite.targets import ADMIN_TOKEN, Body, Reply, Target
+from lockstep_suite.targets import Body, Target
 
 RID = "http-test-rid"
-LIMIT = 65536  # MAX_BODY_BYTES of the suite's configuration
+PROFILE = run_profile()  # the configuration of the targets this run tests
+LIMIT = PROFILE.max_body_bytes
 ECHO_HI = b'{"message":"hi","metadata":{},"length":2,"request_id":"http-test-rid"}'
 AS_JSON = {"Content-Type": JSON}
-AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}", **AS_JSON}
+AUTH = PROFILE.bearer
 
 
 def send(
@@ -58,7 +59,16 @@ ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("case", ANSWERS, ids=[case[0] for case in ANSWERS])
+@pytest.mark.parametrize(
+    "case",
+    [
+        # a 401 needs the admin endpoints guarded (ADMIN_TOKEN set)
+        pytest.param(case, id=case[0], marks=pytest.mark.needs("guarded_admin"))
+        if case[5] == 401
+        else pytest.param(case, id=case[0])
+        for case in ANSWERS
+    ],
+)
 def test_every_answer_carries_the_contract_headers(
     target: Target,
     case: tuple[str, str, str, dict[str, str], bytes | None, int, str | None],
@@ -75,12 +85,7 @@ def test_every_answer_carries_the_contract_headers(
     ("flag", "probe", "body"),
     [
         ("liveness", "/health", b'{"status":"unhealthy"}'),
-        (
-            "readiness",
-            "/readiness",
-            b'{"status":"not_ready","checks":[{"name":"readiness_flag","status":"fail"},'
-            b'{"name":"shutdown","status":"ok"}]}',
-        ),
+        ("readiness", "/readiness", PROFILE.readiness(False)),
     ],
 )
 def test_probe_503_carries_the_contract_headers(
@@ -114,7 +119,7 @@ def test_invalid_inbound_request_id_is_replaced(target: Target, value: str) -> N
     if value.isascii():
         reply = target.request("GET", "/nope", {"X-Request-ID": value})
     else:  # sent as UTF-8 bytes
-        reply = rawheaders.request(target, "GET", "/nope", {"X-Request-ID": value.encode()})
+        reply = target.send(Request("GET", "/nope", (("X-Request-ID", value.encode()),)))
     generated = reply.header("X-Request-ID") or ""
     assert GENERATED_ID.fullmatch(generated), generated
     assert reply.body == problem(404, generated)
@@ -137,7 +142,9 @@ def test_generated_request_ids_differ_per_request(target: Target) -> None:
         ("GET", "/status/200", {}, None),
         ("GET", "/delay/0", {}, None),
         ("POST", "/echo", AS_JSON, b'{"message":"hi"}'),
-        ("PUT", "/admin/readiness", AUTH, b'{"ready":true}'),
+        pytest.param(
+            "PUT", "/admin/readiness", AUTH, b'{"ready":true}', marks=pytest.mark.needs("drills")
+        ),
     ],
     ids=["root", "health", "readiness", "info", "openapi", "status", "delay", "echo", "admin"],
 )
@@ -314,16 +321,17 @@ def test_path_is_percent_decoded_and_query_ignored(
 def test_declared_oversize_body_is_413_before_routing(
     target: Target, method: str, path: str, headers: dict[str, str]
 ) -> None:
-    reply = send(target, method, path, headers, b"x" * (LIMIT + 1))
+    reply = send(target, method, path, headers, b"x" * (target.profile.max_body_bytes + 1))
     assert reply.status == 413, reply
-    assert reply.body == problem(413, RID)
+    assert reply.body == target.profile.problem(413, RID)
     assert reply.header("Content-Type") == PROBLEM
     common_headers(reply, target.kind)
 
 
 def test_body_of_exactly_max_body_bytes_is_accepted(target: Target) -> None:
     payload = b'{"message":"hi"}'
-    reply = send(target, "POST", "/echo", AS_JSON, payload + b" " * (LIMIT - len(payload)))
+    limit = target.profile.max_body_bytes
+    reply = send(target, "POST", "/echo", AS_JSON, payload + b" " * (limit - len(payload)))
     assert (reply.status, reply.body) == (200, ECHO_HI)
 
 
@@ -337,20 +345,21 @@ def chunks(size: int, payload: bytes = b'{"message":"hi"}') -> list[bytes]:
 def test_chunked_body_over_the_limit_is_413(target: Target, path: str, size: int) -> None:
     reply = send(target, "POST", path, AS_JSON, chunks(size))
     assert reply.status == 413, reply
-    assert reply.body == problem(413, RID)
+    assert reply.body == target.profile.problem(413, RID)
     common_headers(reply, target.kind)
 
 
-@pytest.mark.parametrize("size", [16, 20000, LIMIT])
+@pytest.mark.parametrize("size", sorted({16, min(20000, LIMIT), LIMIT}))
 def test_chunked_body_within_the_limit_is_answered(target: Target, size: int) -> None:
     reply = send(target, "POST", "/echo", AS_JSON, chunks(size))
     assert (reply.status, reply.body) == (200, ECHO_HI)
     common_headers(reply, target.kind)
 
 
-# CORS: targets built with CORS_ORIGINS=CORS_ORIGIN; Origin is only a header here.
+# CORS: targets whose CORS_ORIGINS allows ORIGIN; Origin is only a header here.
 FOREIGN = "https://evil.example"
-ALLOWED = {"Origin": CORS_ORIGIN}
+ORIGIN = PROFILE.origin
+ALLOWED = {"Origin": ORIGIN}
 BASE = [
     ("cache-control", "no-store"),
     ("vary", "Origin"),
@@ -358,7 +367,7 @@ BASE = [
     ("x-request-id", RID),
 ]
 EXPOSED = [
-    ("access-control-allow-origin", CORS_ORIGIN),
+    ("access-control-allow-origin", ORIGIN),
     ("access-control-expose-headers", "X-Request-ID"),
 ]
 
@@ -377,7 +386,6 @@ SIMPLE = [
 ]
 
 
-@pytest.mark.process
 @pytest.mark.parametrize("case", SIMPLE, ids=[case[0] for case in SIMPLE])
 def test_cors_simple_request_from_allowed_origin(
     cors_target: Target, case: tuple[str, str, str, dict[str, str], bytes | None, int]
@@ -389,10 +397,9 @@ def test_cors_simple_request_from_allowed_origin(
     assert cors_headers(reply) == EXPOSED
 
 
-@pytest.mark.process
 @pytest.mark.parametrize(
     "headers",
-    [{"Origin": FOREIGN}, {"Origin": "null"}, {"Origin": CORS_ORIGIN + ":8443"}, {}],
+    [{"Origin": FOREIGN}, {"Origin": "null"}, {"Origin": ORIGIN + ":8443"}, {}],
     ids=["foreign", "null", "other-port", "no-origin"],
 )
 def test_cors_other_origins_get_only_vary(cors_target: Target, headers: dict[str, str]) -> None:
@@ -402,7 +409,6 @@ def test_cors_other_origins_get_only_vary(cors_target: Target, headers: dict[str
     assert cors_headers(reply) == []
 
 
-@pytest.mark.process
 @pytest.mark.parametrize(
     ("path", "method"),
     [("/health", "GET"), ("/health", "HEAD"), ("/echo", "POST"), ("/admin/liveness", "PUT")],
@@ -425,10 +431,9 @@ def test_cors_preflight_from_allowed_origin(cors_target: Target, path: str, meth
     server_header(reply, cors_target.kind)
 
 
-@pytest.mark.process
 @pytest.mark.parametrize(
     ("origin", "method", "exposed"),
-    [(FOREIGN, "POST", []), (CORS_ORIGIN, "GET", EXPOSED), (CORS_ORIGIN, "DELETE", EXPOSED)],
+    [(FOREIGN, "POST", []), (ORIGIN, "GET", EXPOSED), (ORIGIN, "DELETE", EXPOSED)],
     ids=["foreign-origin", "method-not-on-path", "unknown-method"],
 )
 def test_cors_other_preflights_answer_as_plain_options(
@@ -441,7 +446,6 @@ def test_cors_other_preflights_answer_as_plain_options(
     assert comparable_headers(reply, frozenset({"server"})) == sorted(expected)
 
 
-@pytest.mark.process
 def test_cors_preflight_on_unknown_path_is_404(cors_target: Target) -> None:
     asked = {**ALLOWED, "Access-Control-Request-Method": "GET"}
     reply = send(cors_target, "OPTIONS", "/nope", asked)
@@ -459,6 +463,7 @@ def test_cors_preflight_on_unknown_path_is_404(cors_target: Target) -> None:
     ],
     ids=["simple", "404", "preflight"],
 )
+@pytest.mark.needs("no_cors")
 def test_no_cors_headers_without_cors_origins(
     target: Target, method: str, path: str, headers: dict[str, str]
 ) -> None:
@@ -468,7 +473,6 @@ def test_no_cors_headers_without_cors_origins(
     assert reply.header("Vary") is None
 
 
-@pytest.mark.process
 @pytest.mark.parametrize("path", ["/admin/liveness", "/admin/readiness"])
 @pytest.mark.parametrize(
     "headers",

@@ -18,8 +18,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from lockstep_suite.expect import INFO_KEYS, INFO_STACK, JSON, PROBLEM, expect, problem
+from lockstep_suite.messages import Reply
 from lockstep_suite.servers import LAUNCHER
-from lockstep_suite.targets import Reply, Target
+from lockstep_suite.targets import Target
 
 RID = "test-rid-1"
 CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "openapi.yaml"
@@ -56,7 +57,8 @@ def local(target: Target) -> bool:
 
 
 def test_get_root_answers_service_and_status(target: Target) -> None:
-    expect(call(target, "GET", "/"), 200, JSON, b'{"service":"lockstep","status":"ok"}')
+    body = compact({"service": target.profile.name, "status": "ok"})
+    expect(call(target, "GET", "/"), 200, JSON, body)
 
 
 def test_get_info_lists_members_in_contract_order(target: Target) -> None:
@@ -69,10 +71,9 @@ def test_get_info_lists_members_in_contract_order(target: Target) -> None:
 
 def test_get_info_reports_configuration(target: Target) -> None:
     info = call(target, "GET", "/info").json()
-    assert info["name"] == "lockstep"
-    assert info["description"] == "One HTTP contract, three Python frameworks."
-    assert info["version"] == "1.0.0"
-    assert info["environment"] == "test"
+    profile = target.profile
+    configured = (profile.name, profile.description, profile.version, profile.environment)
+    assert (info["name"], info["description"], info["version"], info["environment"]) == configured
     assert info["server"] in ("uvicorn", "gunicorn")
     assert RFC3339_SECONDS.fullmatch(info["started_at"]), info["started_at"]
     if local(target):

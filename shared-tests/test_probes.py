@@ -3,17 +3,10 @@
 import pytest
 
 from lockstep_suite.expect import JSON
-from lockstep_suite.targets import Reply, Target
+from lockstep_suite.messages import Reply
+from lockstep_suite.targets import Target
 
 RID = "test-rid-1"
-READY = (
-    b'{"status":"ready","checks":[{"name":"readiness_flag","status":"ok"},'
-    b'{"name":"shutdown","status":"ok"}]}'
-)
-NOT_READY = (
-    b'{"status":"not_ready","checks":[{"name":"readiness_flag","status":"fail"},'
-    b'{"name":"shutdown","status":"ok"}]}'
-)
 
 
 def call(target: Target, path: str) -> Reply:
@@ -55,18 +48,18 @@ def test_get_health_ignores_the_readiness_flag(
 
 @pytest.mark.parametrize("path", ["/readiness", "/readiness?probe=1"], ids=["plain", "query"])
 def test_get_readiness_answers_ready_with_every_check(target: Target, path: str) -> None:
-    expect(call(target, path), 200, READY)
+    expect(call(target, path), 200, target.profile.readiness(True))
 
 
 def test_get_readiness_answers_not_ready_while_the_flag_is_off(
     restore_flags: Target, admin_headers: dict[str, str]
 ) -> None:
     flip(restore_flags, admin_headers, "readiness", "ready")
-    expect(call(restore_flags, "/readiness"), 503, NOT_READY)
+    expect(call(restore_flags, "/readiness"), 503, restore_flags.profile.readiness(False))
 
 
 def test_get_readiness_ignores_the_liveness_flag(
     restore_flags: Target, admin_headers: dict[str, str]
 ) -> None:
     flip(restore_flags, admin_headers, "liveness", "healthy")
-    expect(call(restore_flags, "/readiness"), 200, READY)
+    expect(call(restore_flags, "/readiness"), 200, restore_flags.profile.readiness(True))

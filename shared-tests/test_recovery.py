@@ -15,8 +15,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from lockstep_suite.profile import ADMIN_TOKEN, SUITE
 from lockstep_suite.servers import Server
-from lockstep_suite.targets import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.process, pytest.mark.host_processes]
 
@@ -26,10 +26,7 @@ GRACE = 0.2  # a request started this soon after the kill may still have met the
 LOAD_THREADS = 2
 REPLACEMENT_SECONDS = 10.0
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
-NOT_READY = (
-    b'{"status":"not_ready","checks":[{"name":"readiness_flag","status":"fail"},'
-    b'{"name":"shutdown","status":"ok"}]}'
-)
+NOT_READY = SUITE.readiness(False)
 
 
 def workers(pid: int) -> set[int]:

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from lockstep_suite.profile import ADMIN_TOKEN, SUITE
 from lockstep_suite.servers import Server
-from lockstep_suite.targets import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.process, pytest.mark.host_processes]
 
@@ -26,7 +26,7 @@ RSS_GROWTH_BYTES = 8 * 1024 * 1024  # ... and at most 8 MiB
 FD_GROWTH = 5
 JSON = {"Content-Type": "application/json"}
 FORGED = {"Authorization": f"Bearer x{ADMIN_TOKEN}", **JSON}
-OVER_LIMIT = b" " * 65537
+OVER_LIMIT = b" " * (SUITE.max_body_bytes + 1)
 # (method, path, headers, body, expected status): the mix, sent round-robin. The 413 goes on
 # fresh connections only: gunicorn closes a kept-alive one after it (see test_hostile.py).
 MIX: list[tuple[str, str, dict[str, str], bytes | None, int]] = [

@@ -1,54 +1,44 @@
-"""The comparison corpus: requests every implementation must answer identically, and the
-normalisation of the contract's allowed differences (and nothing else) before comparing."""
+"""The comparison corpus: requests every implementation must answer identically (compared
+once the allowed differences are normalised away, lockstep_suite.compare), with the status
+the contract fixes where it fixes one; data in the catalogue format (lockstep_suite.cases)."""
 
 import json
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 import yaml
 
-from lockstep_suite.expect import CORS_ORIGIN, GENERATED_ID, INFO_VARYING, KNOWN_PATHS, VOLATILE
-from lockstep_suite.targets import ADMIN_TOKEN, ROOT, Reply
+from lockstep_suite.cases import Case, Expect, Step
+from lockstep_suite.expect import KNOWN_PATHS
+from lockstep_suite.messages import Request
+from lockstep_suite.profile import Profile
+from lockstep_suite.targets import ROOT
 
 CONTRACT = ROOT / "contract" / "openapi.yaml"
-VALID_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 JSON_TYPE = {"Content-Type": "application/json"}
-AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-ADMIN = {**AUTH, **JSON_TYPE}
-LIMIT = 65536  # MAX_BODY_BYTES of the suite's configuration
-_INFO_VALUE = re.compile(rb'"(' + "|".join(INFO_VARYING).encode() + rb')":"(?:[^"\\]|\\.)*"')
-_LABEL_VALUE = re.compile(r'="(?:[^"\\]|\\.)*"')
 
 
-@dataclass(frozen=True)
-class Step:
-    method: str
-    path: str
-    headers: dict[str, str] = field(default_factory=dict)
-    # bytes are sent with Content-Length; a tuple of chunks is sent chunked.
-    body: bytes | tuple[bytes, ...] | None = None
-    status: int | None = None  # what the contract says, checked once per implementation
+def step(
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    body: bytes | tuple[bytes, ...] | None = None,
+    status: int | None = None,
+) -> Step:
+    """One request; `status` is what the contract says, checked once per implementation."""
+    expect = None if status is None else Expect(status)
+    return Step(Request.of(method, path, headers, body), expect)
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    steps: tuple[Step, ...]
-    cors: bool = False  # sent to the trio configured with CORS_ORIGINS=CORS_ORIGIN
-
-
-def one(case_id: str, step: Step, cors: bool = False) -> Case:
-    return Case(case_id, (step,), cors)
+def one(case_id: str, first: Step, cors: bool = False) -> Case:
+    return Case(case_id, (first,), cors)
 
 
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def contract_examples() -> Iterator[Case]:
+def contract_examples(p: Profile) -> Iterator[Case]:
     """Every example of contract/openapi.yaml, as requests; GET operations also as HEAD."""
     document = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
     for template, operations in document["paths"].items():
@@ -63,16 +53,16 @@ def contract_examples() -> Iterator[Case]:
             for path in paths:
                 op = operation["operationId"]
                 if not examples:
-                    yield one(f"example-{op}-{path}", Step(method.upper(), path))
-                    yield one(f"example-{op}-{path}-head", Step("HEAD", path))
+                    yield one(f"example-{op}-{path}", step(method.upper(), path))
+                    yield one(f"example-{op}-{path}-head", step("HEAD", path))
                 for name, example in examples.items():
-                    yield _with_body(f"example-{op}-{name}", method.upper(), path, example)
+                    yield _with_body(p, f"example-{op}-{name}", method.upper(), path, example)
 
 
-def _with_body(case_id: str, method: str, path: str, example: dict[str, Any]) -> Case:
+def _with_body(p: Profile, case_id: str, method: str, path: str, example: dict[str, Any]) -> Case:
     body = _dumps(example["value"])
     if not path.startswith("/admin/"):
-        return one(case_id, Step(method, path, JSON_TYPE, body, status=200))
+        return one(case_id, step(method, path, JSON_TYPE, body, status=200))
     # A drill changes the instance: look at the probe, then put the flag back.
     probe = "/health" if path.endswith("liveness") else "/readiness"
     member = next(iter(example["value"]))
@@ -80,9 +70,9 @@ def _with_body(case_id: str, method: str, path: str, example: dict[str, Any]) ->
     return Case(
         case_id,
         (
-            Step(method, path, ADMIN, body, 200),
-            Step("GET", probe),
-            Step(method, path, ADMIN, restore, 200),
+            step(method, path, p.bearer, body, 200),
+            step("GET", probe),
+            step(method, path, p.bearer, restore, 200),
         ),
     )
 
@@ -90,9 +80,9 @@ def _with_body(case_id: str, method: str, path: str, example: dict[str, Any]) ->
 def _methods() -> Iterator[Case]:
     for path in KNOWN_PATHS:
         for method in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "FOO"):
-            yield one(f"method-{method}-{path}", Step(method, path))
-    yield one("method-GET-unknown", Step("GET", "/nope", status=404))
-    yield one("method-FOO-unknown", Step("FOO", "/nope", status=404))
+            yield one(f"method-{method}-{path}", step(method, path))
+    yield one("method-GET-unknown", step("GET", "/nope", status=404))
+    yield one("method-FOO-unknown", step("FOO", "/nope", status=404))
 
 
 PATHS = [
@@ -145,8 +135,8 @@ PATHS = [
 
 def _paths() -> Iterator[Case]:
     for path, status in PATHS:
-        yield one(f"path-{path}", Step("GET", path, status=status))
-        yield one(f"path-{path}-head", Step("HEAD", path, status=status))
+        yield one(f"path-{path}", step("GET", path, status=status))
+        yield one(f"path-{path}-head", step("HEAD", path, status=status))
 
 
 ECHO_BODIES: list[tuple[str, bytes, int]] = [
@@ -210,80 +200,88 @@ def _chunks(data: bytes) -> tuple[bytes, ...]:
     return tuple(data[at : at + 16384] for at in range(0, len(data), 16384))
 
 
-def _echo() -> Iterator[Case]:
+def _echo(p: Profile) -> Iterator[Case]:
+    limit = p.max_body_bytes
     for name, body, status in ECHO_BODIES:
-        yield one(f"echo-{name}", Step("POST", "/echo", JSON_TYPE, body, status=status))
+        yield one(f"echo-{name}", step("POST", "/echo", JSON_TYPE, body, status=status))
     for name, headers, status in CONTENT_TYPES:
         yield one(
-            f"echo-type-{name}", Step("POST", "/echo", headers, b'{"message":"hi"}', status=status)
+            f"echo-type-{name}", step("POST", "/echo", headers, b'{"message":"hi"}', status=status)
         )
-    yield one("echo-type-before-syntax", Step("POST", "/echo", {}, b"{", status=415))
+    yield one("echo-type-before-syntax", step("POST", "/echo", {}, b"{", status=415))
     hi = b'{"message":"hi"}'
-    yield one("limit-exact", Step("POST", "/echo", JSON_TYPE, _spaced(hi, LIMIT), status=200))
-    yield one("limit-over", Step("POST", "/echo", JSON_TYPE, _spaced(hi, LIMIT + 1), status=413))
+    yield one("limit-exact", step("POST", "/echo", JSON_TYPE, _spaced(hi, limit), status=200))
+    yield one("limit-over", step("POST", "/echo", JSON_TYPE, _spaced(hi, limit + 1), status=413))
     yield one(
-        "limit-over-unknown", Step("POST", "/nope", JSON_TYPE, b"x" * (LIMIT + 1), status=413)
+        "limit-over-unknown", step("POST", "/nope", JSON_TYPE, b"x" * (limit + 1), status=413)
     )
-    yield one("limit-over-get", Step("GET", "/health", {}, b"x" * (LIMIT + 1), status=413))
+    yield one("limit-over-get", step("GET", "/health", {}, b"x" * (limit + 1), status=413))
     yield one(
-        "chunked-small", Step("POST", "/echo", JSON_TYPE, (b'{"message"', b':"hi"}'), status=200)
+        "chunked-small", step("POST", "/echo", JSON_TYPE, (b'{"message"', b':"hi"}'), status=200)
     )
-    yield one("chunked-empty", Step("POST", "/echo", JSON_TYPE, (), status=400))
+    yield one("chunked-empty", step("POST", "/echo", JSON_TYPE, (), status=400))
     yield one(
-        "chunked-exact", Step("POST", "/echo", JSON_TYPE, _chunks(_spaced(hi, LIMIT)), status=200)
+        "chunked-exact", step("POST", "/echo", JSON_TYPE, _chunks(_spaced(hi, limit)), status=200)
     )
     yield one(
         "chunked-over",
-        Step("POST", "/echo", JSON_TYPE, _chunks(_spaced(hi, LIMIT + 1)), status=413),
+        step("POST", "/echo", JSON_TYPE, _chunks(_spaced(hi, limit + 1)), status=413),
     )
     yield one(
-        "chunked-over-unknown", Step("PUT", "/x", {}, _chunks(b"x" * (LIMIT + 1)), status=413)
+        "chunked-over-unknown", step("PUT", "/x", {}, _chunks(b"x" * (limit + 1)), status=413)
     )
 
 
-ADMIN_CASES: list[tuple[str, dict[str, str], bytes, int]] = [
-    ("no-token", JSON_TYPE, b'{"ready":true}', 401),
-    ("wrong-token", {"Authorization": "Bearer wrong-token-0123456789", **JSON_TYPE}, b"{}", 401),
-    ("lower-scheme", {"Authorization": f"bearer {ADMIN_TOKEN}", **JSON_TYPE}, b"{}", 401),
-    ("double-space", {"Authorization": f"Bearer  {ADMIN_TOKEN}", **JSON_TYPE}, b"{}", 401),
-    ("basic", {"Authorization": "Basic dXNlcjpwYXNz", **JSON_TYPE}, b"{}", 401),
-    ("token-prefix", {"Authorization": f"Bearer {ADMIN_TOKEN[:-1]}", **JSON_TYPE}, b"{}", 401),
-    ("no-token-bad-type", {}, b"x", 401),
-    ("bad-type", AUTH, b'{"ready":true}', 415),
-    ("bad-json", ADMIN, b"{", 400),
-    ("string-bool", ADMIN, b'{"ready":"false"}', 422),
-    ("int-bool", ADMIN, b'{"ready":0}', 422),
-    ("extra", ADMIN, b'{"ready":true,"x":1}', 422),
-    ("missing", ADMIN, b"{}", 422),
-    ("wrong-member", ADMIN, b'{"healthy":true}', 422),
-    ("array", ADMIN, b"[true]", 422),
-    ("set-true", ADMIN, b'{"ready":true}', 200),
-    ("oversize-no-token", {}, b"x" * (LIMIT + 1), 413),
-]
+def _admin_cases(p: Profile) -> list[tuple[str, dict[str, str], bytes, int]]:
+    auth = {"Authorization": f"Bearer {p.token}"}
+    return [
+        ("no-token", JSON_TYPE, b'{"ready":true}', 401),
+        (
+            "wrong-token",
+            {"Authorization": "Bearer wrong-token-0123456789", **JSON_TYPE},
+            b"{}",
+            401,
+        ),
+        ("lower-scheme", {"Authorization": f"bearer {p.token}", **JSON_TYPE}, b"{}", 401),
+        ("double-space", {"Authorization": f"Bearer  {p.token}", **JSON_TYPE}, b"{}", 401),
+        ("basic", {"Authorization": "Basic dXNlcjpwYXNz", **JSON_TYPE}, b"{}", 401),
+        ("token-prefix", {"Authorization": f"Bearer {p.token[:-1]}", **JSON_TYPE}, b"{}", 401),
+        ("no-token-bad-type", {}, b"x", 401),
+        ("bad-type", auth, b'{"ready":true}', 415),
+        ("bad-json", p.bearer, b"{", 400),
+        ("string-bool", p.bearer, b'{"ready":"false"}', 422),
+        ("int-bool", p.bearer, b'{"ready":0}', 422),
+        ("extra", p.bearer, b'{"ready":true,"x":1}', 422),
+        ("missing", p.bearer, b"{}", 422),
+        ("wrong-member", p.bearer, b'{"healthy":true}', 422),
+        ("array", p.bearer, b"[true]", 422),
+        ("set-true", p.bearer, b'{"ready":true}', 200),
+        ("oversize-no-token", {}, b"x" * (p.max_body_bytes + 1), 413),
+    ]
 
 
-def _admin() -> Iterator[Case]:
-    for name, headers, body, status in ADMIN_CASES:
+def _admin(p: Profile) -> Iterator[Case]:
+    for name, headers, body, status in _admin_cases(p):
         yield one(
-            f"admin-readiness-{name}", Step("PUT", "/admin/readiness", headers, body, status=status)
+            f"admin-readiness-{name}", step("PUT", "/admin/readiness", headers, body, status=status)
         )
-    off = Step("PUT", "/admin/liveness", ADMIN, b'{"healthy":false}', 200)
-    on = Step("PUT", "/admin/liveness", ADMIN, b'{"healthy":true}', 200)
+    off = step("PUT", "/admin/liveness", p.bearer, b'{"healthy":false}', 200)
+    on = step("PUT", "/admin/liveness", p.bearer, b'{"healthy":true}', 200)
     yield Case(
         "admin-liveness-drill",
-        (off, Step("GET", "/health", status=503), Step("HEAD", "/health", status=503), on),
+        (off, step("GET", "/health", status=503), step("HEAD", "/health", status=503), on),
     )
-    off = Step("PUT", "/admin/readiness", ADMIN, b'{"ready":false}', 200)
-    on = Step("PUT", "/admin/readiness", ADMIN, b'{"ready":true}', 200)
-    yield Case("admin-readiness-drill", (off, off, Step("GET", "/readiness", status=503), on))
+    off = step("PUT", "/admin/readiness", p.bearer, b'{"ready":false}', 200)
+    on = step("PUT", "/admin/readiness", p.bearer, b'{"ready":true}', 200)
+    yield Case("admin-readiness-drill", (off, off, step("GET", "/readiness", status=503), on))
 
 
 def _request_ids() -> Iterator[Case]:
-    yield Case("request-id-missing", (Step("GET", "/health", {"X-Request-ID": ""}, None, 200),))
+    yield Case("request-id-missing", (step("GET", "/health", {"X-Request-ID": ""}, None, 200),))
     for name, value in (("129", "a" * 129), ("space", "a b"), ("slash", "a/b")):
         yield one(
             f"request-id-{name}",
-            Step(
+            step(
                 "POST",
                 "/echo",
                 {"X-Request-ID": value, **JSON_TYPE},
@@ -291,124 +289,71 @@ def _request_ids() -> Iterator[Case]:
                 status=200,
             ),
         )
-    yield one("request-id-128", Step("GET", "/nope", {"X-Request-ID": "r" * 128}, status=404))
+    yield one("request-id-128", step("GET", "/nope", {"X-Request-ID": "r" * 128}, status=404))
 
 
-def _cors() -> Iterator[Case]:
-    origin = {"Origin": CORS_ORIGIN}
+def _cors(p: Profile) -> Iterator[Case]:
+    origin = {"Origin": p.origin}
     foreign = {"Origin": "https://evil.example"}
     for path, allow in KNOWN_PATHS.items():
         method = allow.split(",")[0]
         asked = {"Access-Control-Request-Method": method}
         yield one(
             f"cors-preflight-{path}",
-            Step("OPTIONS", path, {**origin, **asked}, status=204),
+            step("OPTIONS", path, {**origin, **asked}, status=204),
             cors=True,
         )
     preflight = {"Access-Control-Request-Method": "POST"}
     yield one(
         "cors-preflight-foreign",
-        Step("OPTIONS", "/echo", {**foreign, **preflight}, status=204),
+        step("OPTIONS", "/echo", {**foreign, **preflight}, status=204),
         cors=True,
     )
     yield one(
         "cors-preflight-other-method",
-        Step("OPTIONS", "/health", {**origin, **preflight}, status=204),
+        step("OPTIONS", "/health", {**origin, **preflight}, status=204),
         cors=True,
     )
     yield one(
         "cors-preflight-unknown",
-        Step("OPTIONS", "/nope", {**origin, **preflight}, status=404),
+        step("OPTIONS", "/nope", {**origin, **preflight}, status=404),
         cors=True,
     )
-    yield one("cors-options-no-origin", Step("OPTIONS", "/echo", status=204), cors=True)
-    yield one("cors-simple", Step("GET", "/health", origin, status=200), cors=True)
-    yield one("cors-simple-foreign", Step("GET", "/health", foreign, status=200), cors=True)
-    yield one("cors-simple-none", Step("GET", "/health", status=200), cors=True)
+    yield one("cors-options-no-origin", step("OPTIONS", "/echo", status=204), cors=True)
+    yield one("cors-simple", step("GET", "/health", origin, status=200), cors=True)
+    yield one("cors-simple-foreign", step("GET", "/health", foreign, status=200), cors=True)
+    yield one("cors-simple-none", step("GET", "/health", status=200), cors=True)
     yield one(
         "cors-echo",
-        Step("POST", "/echo", {**origin, **JSON_TYPE}, b'{"message":"hi"}', status=200),
+        step("POST", "/echo", {**origin, **JSON_TYPE}, b'{"message":"hi"}', status=200),
         cors=True,
     )
-    yield one("cors-404", Step("GET", "/nope", origin, status=404), cors=True)
-    yield one("cors-405", Step("DELETE", "/echo", origin, status=405), cors=True)
+    yield one("cors-404", step("GET", "/nope", origin, status=404), cors=True)
+    yield one("cors-405", step("DELETE", "/echo", origin, status=405), cors=True)
     yield one(
         "cors-413",
-        Step("POST", "/echo", {**origin, **JSON_TYPE}, b" " * (LIMIT + 1), status=413),
+        step("POST", "/echo", {**origin, **JSON_TYPE}, b" " * (p.max_body_bytes + 1), status=413),
         cors=True,
     )
-    yield one("cors-401", Step("PUT", "/admin/liveness", origin, b"{}", status=401), cors=True)
-    yield one("cors-204", Step("GET", "/status/204", origin, status=204), cors=True)
-    yield one("origin-without-cors-origins", Step("GET", "/health", origin, status=200))
+    yield one("cors-401", step("PUT", "/admin/liveness", origin, b"{}", status=401), cors=True)
+    yield one("cors-204", step("GET", "/status/204", origin, status=204), cors=True)
+    yield one("origin-without-cors-origins", step("GET", "/health", origin, status=200))
 
 
-CORPUS: tuple[Case, ...] = (
-    *contract_examples(),
-    *_methods(),
-    *_paths(),
-    *_echo(),
-    *_admin(),
-    *_request_ids(),
-    *_cors(),
-    # Last: the metrics every earlier case produced, and what is serving.
-    one("metrics", Step("GET", "/metrics", status=200)),
-    one("info-again", Step("GET", "/info?x=1", status=200)),
-)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One reply with the allowed differences normalised away."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-    def shown_body(self, limit: int = 1500) -> str:
-        shown = repr(self.body[:limit])
-        return shown + f"... ({len(self.body)} bytes)" if len(self.body) > limit else shown
-
-
-def normalise(step: Step, reply: Reply) -> Answer:
-    """Keep everything but the contract's allowed differences."""
-    headers = [(name.lower(), value) for name, value in reply.headers]
-    headers = [(name, value) for name, value in headers if name not in VOLATILE]
-    body = reply.body
-    sent = step.headers.get("X-Request-ID")
-    answered = reply.header("X-Request-ID") or ""
-    if not (sent is not None and VALID_ID.fullmatch(sent)) and GENERATED_ID.fullmatch(answered):
-        headers = [(n, "<generated>" if n == "x-request-id" else v) for n, v in headers]
-        body = body.replace(answered.encode(), b"<generated>")
-    path = unquote(step.path.partition("?")[0])
-    if reply.status == 200 and path in ("/info", "/metrics"):
-        # Differing values make differing lengths: check the length, then let it go.
-        length = reply.header("Content-Length")
-        assert step.method == "HEAD" or length == str(len(reply.body)), reply
-        headers = [(n, "<varies>" if n == "content-length" else v) for n, v in headers]
-        body = _info(body) if path == "/info" else _metrics(body)
-    return Answer(reply.status, tuple(sorted(headers)), body)
-
-
-def _info(body: bytes) -> bytes:
-    return _INFO_VALUE.sub(rb'"\1":"<varies>"', body)
-
-
-def _metrics(body: bytes) -> bytes:
-    lines = []
-    for line in body.decode().splitlines():
-        if line and not line.startswith("#"):
-            series, _, _ = line.rpartition(" ")
-            if series.startswith("lockstep_info{"):
-                series = _LABEL_VALUE.sub('="<varies>"', series)
-            lines.append(f"{series} <value>")
-        else:
-            lines.append(line)
-    return "\n".join(lines).encode()
-
-
-def chunked(body: bytes | tuple[bytes, ...] | None) -> bytes | list[bytes] | None:
-    """The body as Target.request takes it: a list of chunks is sent chunked."""
-    return list(body) if isinstance(body, tuple) else body
+def corpus(p: Profile) -> tuple[Case, ...]:
+    """Every case, for the servers of profile `p` (and their twins with CORS_ORIGINS)."""
+    return (
+        *contract_examples(p),
+        *_methods(),
+        *_paths(),
+        *_echo(p),
+        *_admin(p),
+        *_request_ids(),
+        *_cors(p),
+        # Last: the metrics every earlier case produced, and what is serving.
+        one("metrics", step("GET", "/metrics", status=200)),
+        one("info-again", step("GET", "/info?x=1", status=200)),
+    )
 
 
 def contract_operations() -> set[tuple[str, str]]:

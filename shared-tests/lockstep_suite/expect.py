@@ -3,9 +3,8 @@ implementation: problem bodies, Allow values, the headers every answer carries."
 
 import re
 
-from lockstep_suite.targets import Reply
+from lockstep_suite.messages import Reply
 
-CORS_ORIGIN = "https://app.example"  # CORS_ORIGINS of the suite's CORS targets
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -43,7 +42,7 @@ DETAILS = {
     403: "admin endpoints are disabled: ADMIN_TOKEN is not set",
     404: "no resource at this path",
     405: "method not allowed on this path",
-    413: "request body exceeds 65536 bytes",  # the suite runs with MAX_BODY_BYTES=65536
+    # 413's names MAX_BODY_BYTES: Profile.problem writes it for a target's configuration.
     415: "Content-Type must be application/json",
 }
 # Headers that may differ between two answers to the same request (allowed differences).
@@ -51,7 +50,8 @@ VOLATILE = frozenset({"date", "connection", "keep-alive"})
 
 
 def problem(status: int, request_id: str, detail: str | None = None) -> bytes:
-    """The exact body of an error answer without `errors` (every status but 422)."""
+    """The exact body of an error answer without `errors` (every status but 422); the details
+    that depend on the configuration are given (or written by `Profile.problem`)."""
     text = DETAILS[status] if detail is None else detail
     return (
         f'{{"type":"about:blank","title":"{TITLES[status]}","status":{status},'

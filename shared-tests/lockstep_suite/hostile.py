@@ -1,118 +1,27 @@
 """The hostile catalogue: requests made to hurt a server (body bombs, broken UTF-8, header
 injection, traversal, odd methods, foreign origins, forged tokens, slow bodies), each with the
-answer the contract fixes, and a sender that puts every byte on the wire as written.
+answer the contract fixes, as data in the catalogue format (lockstep_suite.cases).
 
-A real server is reached through a raw socket (httpx would normalise `/docs/../x`, refuse
-bytes it thinks illegal and upper-case methods); an application in process is called the way
-its server would call it: uvicorn's ASGI scope or gunicorn's WSGI environ, built here.
+`catalogue(profile)` builds it for a target's configuration: the body limit, the admin token,
+the delay limit and the CORS origin come from the profile; a body over the limit is 413
+whatever else is wrong with it (the contract checks the size first). Requests only a real
+server sees are in lockstep_suite.malformed.
 """
 
-import asyncio
-import contextlib
 import gzip
-import inspect
-import io
 import json
 import re
-import socket
-import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
-from lockstep_suite.corpus import Step
-from lockstep_suite.expect import CORS_ORIGIN, GENERATED_ID, JSON, PROBLEM, problem
-from lockstep_suite.rawheaders import call_wsgi
-from lockstep_suite.targets import ADMIN_TOKEN, HttpTarget, InProcessTarget, Reply, Target
+from lockstep_suite.cases import RID_PLACEHOLDER, Case, Expect, Step
+from lockstep_suite.check import BODY_SECRET, COOKIE_SECRET, QUERY_SECRET, RID_SECRET, TOKEN_SECRET
+from lockstep_suite.expect import JSON, PROBLEM, problem
+from lockstep_suite.messages import Request
+from lockstep_suite.profile import Profile
 
-LIMIT = 65536  # MAX_BODY_BYTES of the suite's configuration
-# Markers no answer may repeat unless the contract echoes them (/echo's message), and no
-# log line may ever hold.
-QUERY_SECRET = "hq-secret-7f3a91c2"
-BODY_SECRET = "hb-secret-52c0de4b"
-TOKEN_SECRET = "ht-secret-e41b6a07"
-RID_SECRET = "hr-secret-0d9c37aa"
-COOKIE_SECRET = "hc-secret-9b21f5e3"
-SECRETS = (QUERY_SECRET, BODY_SECRET, TOKEN_SECRET, RID_SECRET, COOKIE_SECRET, ADMIN_TOKEN)
-RID_PLACEHOLDER = b"<rid>"  # in an expected body: the X-Request-ID of the answer
-ANY = "*"  # an expected Content-Type not checked
-VALID_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 FOREIGN = "https://evil.example"
-# The server families: the application in process (no server), uvicorn with h11 (FastAPI,
-# Litestar), gunicorn (Flask); "url" for --base-url, whose server is not known.
-FAMILIES = {"fastapi": "h11", "litestar": "h11", "flask": "gunicorn"}
-
-
-@dataclass(frozen=True)
-class Expect:
-    status: int
-    body: bytes | None = None  # exact, RID_PLACEHOLDER standing for the answer's id
-    content_type: str | None = ANY
-    headers: tuple[tuple[str, str | None], ...] = ()  # exact values; None: must be absent
-    pre_app: bool = False  # the server answers itself: its own page, no contract headers
-
-
-@dataclass(frozen=True)
-class Hostile:
-    id: str
-    method: str
-    path: str  # the request target as sent (the query marker is added to it)
-    expect: Expect
-    headers: tuple[tuple[str, bytes], ...] = ()
-    body: bytes | None = None  # sent with Content-Length
-    chunks: tuple[bytes, ...] | None = None  # sent with Transfer-Encoding: chunked
-    dribble: float = 0.0  # seconds over which the body pieces are spread
-    per_family: tuple[tuple[str, Expect], ...] = ()
-    cors: bool = False  # for the targets configured with CORS_ORIGINS=CORS_ORIGIN
-    query: bool = True  # add ?hq=QUERY_SECRET
-    note: str = ""  # why the expectation is what it is, where the contract is silent
-
-    @property
-    def rid(self) -> str:
-        """The X-Request-ID sent: the case's own header, else a valid id made from its name."""
-        for name, value in self.headers:
-            if name.lower() == "x-request-id":
-                return value.decode("latin-1")
-        return re.sub(r"[^A-Za-z0-9._-]", "_", f"hostile-{self.id}")[:128]
-
-    @property
-    def rid_kept(self) -> bool:
-        """Whether the contract keeps the inbound id (one header, of the valid form)."""
-        sent = [v for n, v in self.headers if n.lower() == "x-request-id"]
-        if len(sent) > 1:
-            return False
-        return VALID_ID.fullmatch(self.rid.strip(" \t")) is not None
-
-    def expected(self, family: str) -> Expect:
-        return dict(self.per_family).get(family, self.expect)
-
-    def expectations(self) -> list[Expect]:
-        return [self.expect, *(expect for _, expect in self.per_family)]
-
-    @property
-    def target(self) -> str:
-        if not self.query:
-            return self.path
-        return f"{self.path}{'&' if '?' in self.path else '?'}hq={QUERY_SECRET}"
-
-    def step(self) -> Step:
-        """The corpus Step normalise() needs to tell a kept id from a generated one."""
-        headers = {"X-Request-ID": self.rid.strip(" \t")} if self.rid_kept else {}
-        return Step(self.method, self.target, headers)
-
-    def all_headers(self) -> list[tuple[str, bytes]]:
-        names = {name.lower() for name, _ in self.headers}
-        added: list[tuple[str, bytes]] = []
-        if "x-request-id" not in names:
-            added.append(("X-Request-ID", self.rid.encode()))
-        if self.body is not None and "content-length" not in names:
-            added.append(("Content-Length", str(len(self.body)).encode()))
-        if self.chunks is not None and "transfer-encoding" not in names:
-            added.append(("Transfer-Encoding", b"chunked"))
-        return [*added, *self.headers]
-
 
 # -- expected answers --------------------------------------------------------------------------
 
@@ -129,12 +38,18 @@ def problem_of(status: int, detail: str | None = None) -> Expect:
     return Expect(status, body, PROBLEM, headers)
 
 
+def too_large(p: Profile) -> Expect:
+    return Expect(413, p.problem(413, RID_PLACEHOLDER.decode()), PROBLEM)
+
+
+def bad_delay(p: Profile) -> Expect:
+    return problem_of(400, p.bad_delay)
+
+
 BAD_JSON = problem_of(400, "request body is not valid JSON")
-BAD_DELAY = problem_of(400, "seconds must be a decimal number from 0 to 10")
 BAD_STATUS = problem_of(400, "code must be an integer from 200 to 599")
 UNAUTHORIZED = problem_of(401)
 NOT_FOUND = problem_of(404)
-TOO_LARGE = problem_of(413)
 UNSUPPORTED = problem_of(415)
 GET_ALLOW = "GET, HEAD, OPTIONS"
 
@@ -176,9 +91,32 @@ SERVER_400 = Expect(400, pre_app=True)
 # -- the catalogue -----------------------------------------------------------------------------
 
 AS_JSON = (("Content-Type", b"application/json"),)
-TOKEN = ADMIN_TOKEN.encode()
 SECRET_MESSAGE = f"hostile {BODY_SECRET}"
 HI = dumps({"message": SECRET_MESSAGE})
+
+
+def hostile(  # noqa: PLR0917 - a catalogue row reads id, method, path, answer, headers, body
+    case_id: str,
+    method: str,
+    path: str,
+    expect: Expect,
+    headers: tuple[tuple[str, bytes], ...] = (),
+    body: bytes | None = None,
+    chunks: tuple[bytes, ...] | None = None,
+    dribble: float = 0.0,
+    per_family: tuple[tuple[str, Expect], ...] = (),
+    cors: bool = False,
+    query: bool = True,
+    note: str = "",
+) -> Case:
+    """One request: `body` is sent with Content-Length, `chunks` chunked, both spread over
+    `dribble` seconds; `query` adds ?hq=QUERY_SECRET; a valid X-Request-ID made from the case's
+    name goes with it unless `headers` carry one."""
+    target = f"{path}{'&' if '?' in path else '?'}hq={QUERY_SECRET}" if query else path
+    rid = re.sub(r"[^A-Za-z0-9._-]", "_", f"hostile-{case_id}")[:128]
+    request = Request(method, target, headers, body if chunks is None else chunks, dribble)
+    step = Step(request.with_header("X-Request-ID", rid.encode()), expect, per_family)
+    return Case(case_id, (step,), cors, note)
 
 
 def echo(
@@ -187,8 +125,8 @@ def echo(
     expect: Expect,
     note: str = "",
     headers: tuple[tuple[str, bytes], ...] = AS_JSON,
-) -> Hostile:
-    return Hostile(case_id, "POST", "/echo", expect, headers, body, note=note)
+) -> Case:
+    return hostile(case_id, "POST", "/echo", expect, headers, body, note=note)
 
 
 def nested(depth: int, inner: bytes = b"") -> bytes:
@@ -199,11 +137,12 @@ def in_metadata(raw_value: bytes) -> bytes:
     return b'{"message":"' + SECRET_MESSAGE.encode() + b'","metadata":{"k":' + raw_value + b"}}"
 
 
-def _bodies() -> Iterator[Hostile]:
+def _bodies(p: Profile) -> Iterator[Case]:
     """Body bombs: depth, size, numbers, duplicates; each must be 400, 413 or 422, never 5xx."""
+    limit = p.max_body_bytes
     depth_note = "the contract allows arrays and objects nested at most 64 deep: deeper is 400"
-    yield echo("depth-100000-arrays", nested(100000), TOO_LARGE)
-    yield echo("depth-32768-arrays", nested(LIMIT // 2), BAD_JSON, depth_note)
+    yield echo("depth-100000-arrays", nested(100000), BAD_JSON, depth_note)
+    yield echo(f"depth-{limit // 2}-arrays", nested(limit // 2), BAD_JSON, depth_note)
     yield echo("depth-10000-objects", b'{"a":' * 10000 + b"1" + b"}" * 10000, BAD_JSON, depth_note)
     yield echo("depth-20000-in-metadata", in_metadata(nested(20000)), BAD_JSON, depth_note)
     yield echo("depth-20000-unclosed", b"[" * 20000, BAD_JSON)
@@ -288,8 +227,8 @@ def _bodies() -> Iterator[Hostile]:
     yield echo("escapes-1000", b'{"message":"' + b"\\u00e9" * 1000 + b'"}', echoed("\u00e9" * 1000))
     yield echo("astral-1001", dumps({"message": "\U0001f600" * 1001}), _too_long_message())
     yield echo("combining-1000", dumps({"message": "e\u0301" * 500}), echoed("e\u0301" * 500))
-    yield echo("exactly-the-limit", HI + b" " * (LIMIT - len(HI)), echoed(SECRET_MESSAGE))
-    yield echo("one-over-the-limit", HI + b" " * (LIMIT + 1 - len(HI)), TOO_LARGE)
+    yield echo("exactly-the-limit", HI + b" " * (limit - len(HI)), echoed(SECRET_MESSAGE))
+    yield echo("one-over-the-limit", HI + b" " * (limit + 1 - len(HI)), echoed(SECRET_MESSAGE))
     yield echo(
         "gzip-declared-not-compressed",
         HI,
@@ -303,7 +242,7 @@ def _bodies() -> Iterator[Hostile]:
         headers=(*AS_JSON, ("Content-Encoding", b"gzip")),
     )
     yield echo("content-length-zero", b"", BAD_JSON)
-    yield Hostile(
+    yield hostile(
         "method-override-header",
         "POST",
         "/echo",
@@ -317,7 +256,7 @@ def _too_long_message() -> Expect:
     return invalid("/message", "too_long", "must have at most 1000 characters")
 
 
-def _encodings() -> Iterator[Hostile]:
+def _encodings() -> Iterator[Case]:
     """Broken UTF-8, overlong forms, lone surrogates and NUL bytes: 400 unless valid JSON text."""
     broken = {
         "invalid-utf8-ff": b"\xff",
@@ -365,7 +304,7 @@ def _encodings() -> Iterator[Hostile]:
     )
 
 
-def _request_ids() -> Iterator[Hostile]:
+def _request_ids() -> Iterator[Case]:
     """X-Request-ID injection: anything but ^[A-Za-z0-9._-]{1,128}$ is replaced, never echoed."""
     replaced = {
         "crlf-encoded": f"{RID_SECRET}%0d%0aSet-Cookie:%20x=1".encode(),
@@ -385,8 +324,8 @@ def _request_ids() -> Iterator[Hostile]:
         "path": b"../../etc/passwd",
     }
     for name, value in replaced.items():
-        yield Hostile(f"request-id-{name}", "GET", "/nope", NOT_FOUND, (("X-Request-ID", value),))
-    yield Hostile(
+        yield hostile(f"request-id-{name}", "GET", "/nope", NOT_FOUND, (("X-Request-ID", value),))
+    yield hostile(
         "request-id-repeated",
         "GET",
         "/health",
@@ -395,10 +334,10 @@ def _request_ids() -> Iterator[Hostile]:
     )
     kept = {"dots": b"..", "dash": b"-", "128": b"r" * 128}
     for name, value in kept.items():
-        yield Hostile(
+        yield hostile(
             f"request-id-valid-{name}", "GET", "/nope", NOT_FOUND, (("X-Request-ID", value),)
         )
-    yield Hostile(
+    yield hostile(
         "request-id-on-echo-body",
         "POST",
         "/echo",
@@ -408,7 +347,7 @@ def _request_ids() -> Iterator[Hostile]:
     )
 
 
-def _traversal() -> Iterator[Hostile]:
+def _traversal() -> Iterator[Case]:
     """Paths against /docs assets: matched exactly after one percent-decoding, never resolved."""
     not_found = [
         "/docs/../openapi.json",
@@ -443,10 +382,10 @@ def _traversal() -> Iterator[Hostile]:
         "/h%FFealth",
     ]
     for index, path in enumerate(not_found):
-        yield Hostile(f"traversal-{index:02d}-{path}", "GET", path, NOT_FOUND)
+        yield hostile(f"traversal-{index:02d}-{path}", "GET", path, NOT_FOUND)
     css = Expect(200, None, "text/css; charset=utf-8")
-    yield Hostile("traversal-encoded-letter", "GET", "/docs/%73wagger-ui.css", css)
-    yield Hostile(
+    yield hostile("traversal-encoded-letter", "GET", "/docs/%73wagger-ui.css", css)
+    yield hostile(
         "traversal-encoded-slash",
         "GET",
         "/docs%2Fswagger-ui.css",
@@ -455,7 +394,7 @@ def _traversal() -> Iterator[Hostile]:
     )
 
 
-def _paths_and_parameters() -> Iterator[Hostile]:
+def _paths_and_parameters(p: Profile) -> Iterator[Case]:
     """Path parameters out of their grammar, long and odd paths."""
     for path in (
         "/delay/%D9%A3",
@@ -470,7 +409,7 @@ def _paths_and_parameters() -> Iterator[Hostile]:
         "/delay/%200",
         "/delay/0x1",
     ):
-        yield Hostile(f"param-{path}", "GET", path, BAD_DELAY)
+        yield hostile(f"param-{path}", "GET", path, bad_delay(p))
     for path in (
         "/status/%D9%A3%D9%A0%D9%A0",
         "/status/%EF%BC%92%EF%BC%90%EF%BC%90",
@@ -481,11 +420,11 @@ def _paths_and_parameters() -> Iterator[Hostile]:
         "/status/200%0a",
         "/status/-200",
     ):
-        yield Hostile(f"param-{path}", "GET", path, BAD_STATUS)
-    yield Hostile("param-/status/2%30%30", "GET", "/status/2%30%30", ok(b'{"status":200}'))
-    yield Hostile("path-1000-slashes", "GET", "/" * 1000, NOT_FOUND)
-    yield Hostile("path-7000-chars", "GET", "/" + "a" * 7000, NOT_FOUND)
-    yield Hostile(
+        yield hostile(f"param-{path}", "GET", path, BAD_STATUS)
+    yield hostile("param-/status/2%30%30", "GET", "/status/2%30%30", ok(b'{"status":200}'))
+    yield hostile("path-1000-slashes", "GET", "/" * 1000, NOT_FOUND)
+    yield hostile("path-7000-chars", "GET", "/" + "a" * 7000, NOT_FOUND)
+    yield hostile(
         "path-9000-chars",
         "GET",
         "/" + "a" * 9000,
@@ -494,21 +433,21 @@ def _paths_and_parameters() -> Iterator[Hostile]:
         query=False,
         note="contract Known differences: a request line over 8190 bytes",
     )
-    yield Hostile("query-6000-chars", "GET", "/health?" + "q=%00%ff&" * 600, HEALTHY)
+    yield hostile("query-6000-chars", "GET", "/health?" + "q=%00%ff&" * 600, HEALTHY)
 
 
-def _headers() -> Iterator[Hostile]:
+def _headers() -> Iterator[Case]:
     """Many, long and forwarded headers."""
     ninety = tuple((f"X-Hostile-{i}", b"v") for i in range(90))
-    yield Hostile("headers-90", "GET", "/health", HEALTHY, ninety)
-    yield Hostile(
+    yield hostile("headers-90", "GET", "/health", HEALTHY, ninety)
+    yield hostile(
         "headers-90-on-echo", "POST", "/echo", echoed(SECRET_MESSAGE), (*AS_JSON, *ninety), HI
     )
     cookies = tuple(("Cookie", f"c{i}={COOKIE_SECRET}".encode()) for i in range(40))
-    yield Hostile("headers-40-cookies", "GET", "/health", HEALTHY, cookies)
-    yield Hostile("header-8k-value", "GET", "/health", HEALTHY, (("X-Pad", b"p" * 8000),))
+    yield hostile("headers-40-cookies", "GET", "/health", HEALTHY, cookies)
+    yield hostile("header-8k-value", "GET", "/health", HEALTHY, (("X-Pad", b"p" * 8000),))
     known = "contract Known differences: gunicorn 431, uvicorn serves"
-    yield Hostile(
+    yield hostile(
         "headers-120",
         "GET",
         "/health",
@@ -517,7 +456,7 @@ def _headers() -> Iterator[Hostile]:
         per_family=(("gunicorn", SERVER_431),),
         note=known,
     )
-    yield Hostile(
+    yield hostile(
         "header-17k-value",
         "GET",
         "/health",
@@ -535,9 +474,9 @@ def _headers() -> Iterator[Hostile]:
         ("X-Rewrite-URL", b"/health"),
         ("Forwarded", b"for=10.0.0.1;host=evil.example;proto=https"),
     )
-    yield Hostile("forwarded-headers-ignored", "GET", "/nope", NOT_FOUND, forwarded)
-    yield Hostile("host-foreign", "GET", "/health", HEALTHY, (("Host", b"evil.example"),))
-    yield Hostile(
+    yield hostile("forwarded-headers-ignored", "GET", "/nope", NOT_FOUND, forwarded)
+    yield hostile("host-foreign", "GET", "/health", HEALTHY, (("Host", b"evil.example"),))
+    yield hostile(
         "upgrade-websocket",
         "GET",
         "/health",
@@ -548,7 +487,7 @@ def _headers() -> Iterator[Hostile]:
             ("Sec-WebSocket-Version", b"13"),
         ),
     )
-    yield Hostile(
+    yield hostile(
         "content-type-repeated-text-first",
         "POST",
         "/echo",
@@ -558,7 +497,7 @@ def _headers() -> Iterator[Hostile]:
         per_family=(("gunicorn", SERVER_400),),
         note="gunicorn refuses a repeated Content-Type itself (not in Known differences)",
     )
-    yield Hostile(
+    yield hostile(
         "content-type-repeated-json-first",
         "POST",
         "/echo",
@@ -575,51 +514,52 @@ def _headers() -> Iterator[Hostile]:
         "two-charsets": b"application/json; charset=utf-8; charset=latin-1",
         "vendor-suffix": b"application/vnd.evil+json",
     }.items():
-        yield Hostile(
+        yield hostile(
             f"content-type-{name}", "POST", "/echo", UNSUPPORTED, (("Content-Type", value),), HI
         )
 
 
-def _methods() -> Iterator[Hostile]:
+def _methods() -> Iterator[Case]:
     """Methods outside the contract's: 405 with Allow on a known path, 404 elsewhere."""
     for method in ("TRACE", "CONNECT", "PROPFIND", "MKCOL", "LOCK", "SEARCH", "PURGE", "BREW"):
-        yield Hostile(f"method-{method}", method, "/health", not_allowed(GET_ALLOW))
-    yield Hostile("method-TRACE-unknown", "TRACE", "/nope", NOT_FOUND)
-    yield Hostile("method-PROPFIND-echo", "PROPFIND", "/echo", not_allowed("POST, OPTIONS"))
-    yield Hostile("method-get-lowercase", "get", "/health", not_allowed(GET_ALLOW))
-    yield Hostile("method-options-lowercase", "options", "/echo", not_allowed("POST, OPTIONS"))
-    yield Hostile("method-100-letters", "A" * 100, "/health", not_allowed(GET_ALLOW))
-    yield Hostile("method-TRACE-with-body", "TRACE", "/", not_allowed(GET_ALLOW), AS_JSON, HI)
+        yield hostile(f"method-{method}", method, "/health", not_allowed(GET_ALLOW))
+    yield hostile("method-TRACE-unknown", "TRACE", "/nope", NOT_FOUND)
+    yield hostile("method-PROPFIND-echo", "PROPFIND", "/echo", not_allowed("POST, OPTIONS"))
+    yield hostile("method-get-lowercase", "get", "/health", not_allowed(GET_ALLOW))
+    yield hostile("method-options-lowercase", "options", "/echo", not_allowed("POST, OPTIONS"))
+    yield hostile("method-100-letters", "A" * 100, "/health", not_allowed(GET_ALLOW))
+    yield hostile("method-TRACE-with-body", "TRACE", "/", not_allowed(GET_ALLOW), AS_JSON, HI)
     head = not_allowed("POST, OPTIONS")
-    yield Hostile("method-HEAD-echo", "HEAD", "/echo", head)
+    yield hostile("method-HEAD-echo", "HEAD", "/echo", head)
 
 
-def _admin() -> Iterator[Hostile]:
+def _admin(p: Profile) -> Iterator[Case]:
     """Forged and malformed tokens: 401 with WWW-Authenticate, whatever the bytes."""
+    token = p.token.encode()
     secret = TOKEN_SECRET.encode()
     forged = {
         "very-long": b"Bearer " + secret + b"A" * 10000,
         "non-ascii-utf8": b"Bearer " + secret + "\u20ac\u00df".encode(),
         "non-ascii-latin1": b"Bearer " + secret + b"\xe9\xff",
-        "real-plus-utf8": b"Bearer " + TOKEN + "\u00e9".encode(),
-        "double-space": b"Bearer  " + TOKEN,
-        "tab-separator": b"Bearer\t" + TOKEN,
-        "no-separator": b"Bearer" + TOKEN,
+        "real-plus-utf8": b"Bearer " + token + "\u00e9".encode(),
+        "double-space": b"Bearer  " + token,
+        "tab-separator": b"Bearer\t" + token,
+        "no-separator": b"Bearer" + token,
         "scheme-only": b"Bearer",
-        "scheme-upper": b"BEARER " + TOKEN,
-        "token-scheme": b"Token " + TOKEN,
+        "scheme-upper": b"BEARER " + token,
+        "token-scheme": b"Token " + token,
         "basic-of-token": b"Basic " + secret,
-        "two-credentials": b"Bearer " + TOKEN + b", Bearer " + secret,
-        "token-twice": b"Bearer " + TOKEN + b" " + TOKEN,
-        "prefix": b"Bearer " + TOKEN[:-1],
-        "longer": b"Bearer " + TOKEN + b"0",
-        "case-changed": b"Bearer " + TOKEN.upper(),
-        "quoted": b'Bearer "' + TOKEN + b'"',
-        "homoglyph": b"Bearer " + TOKEN.replace(b"a", "\u0430".encode()),
+        "two-credentials": b"Bearer " + token + b", Bearer " + secret,
+        "token-twice": b"Bearer " + token + b" " + token,
+        "prefix": b"Bearer " + token[:-1],
+        "longer": b"Bearer " + token + b"0",
+        "case-changed": b"Bearer " + token.upper(),
+        "quoted": b'Bearer "' + token + b'"',
+        "homoglyph": b"Bearer " + token.replace(b"a", "\u0430".encode()),
     }
     body = b'{"ready":true}'
     for name, value in forged.items():
-        yield Hostile(
+        yield hostile(
             f"admin-{name}",
             "PUT",
             "/admin/readiness",
@@ -627,44 +567,44 @@ def _admin() -> Iterator[Hostile]:
             (("Authorization", value), *AS_JSON),
             body,
         )
-    yield Hostile(
+    yield hostile(
         "admin-authorization-repeated",
         "PUT",
         "/admin/readiness",
         UNAUTHORIZED,
-        (("Authorization", b"Bearer " + TOKEN), ("Authorization", b"Bearer " + secret), *AS_JSON),
+        (("Authorization", b"Bearer " + token), ("Authorization", b"Bearer " + secret), *AS_JSON),
         body,
         note="as for X-Request-ID, repeated fields count joined by ',': not 'Bearer <token>'",
     )
-    yield Hostile(
+    yield hostile(
         "admin-forged-no-body",
         "PUT",
         "/admin/liveness",
         UNAUTHORIZED,
         (("Authorization", b"Bearer " + secret),),
     )
-    yield Hostile(
+    yield hostile(
         "admin-forged-over-limit",
         "PUT",
         "/admin/liveness",
-        TOO_LARGE,
+        UNAUTHORIZED,
         (("Authorization", b"Bearer " + secret), *AS_JSON),
-        b" " * (LIMIT + 1),
+        b" " * (p.max_body_bytes + 1),
     )
-    yield Hostile(
+    yield hostile(
         "admin-method-before-token",
         "DELETE",
         "/admin/readiness",
         not_allowed("PUT, OPTIONS"),
-        (("Authorization", b"Bearer " + TOKEN),),
+        (("Authorization", b"Bearer " + token),),
     )
-    admin = (("Authorization", b"Bearer " + TOKEN), *AS_JSON)
+    admin = (("Authorization", b"Bearer " + token), *AS_JSON)
     not_boolean = invalid("/ready", "not_boolean", "must be a boolean")
-    yield Hostile("admin-deep-body", "PUT", "/admin/readiness", BAD_JSON, admin, nested(20000))
-    yield Hostile(
+    yield hostile("admin-deep-body", "PUT", "/admin/readiness", BAD_JSON, admin, nested(20000))
+    yield hostile(
         "admin-1e999999", "PUT", "/admin/readiness", not_boolean, admin, b'{"ready":1e999999}'
     )
-    yield Hostile(
+    yield hostile(
         "admin-last-member-counts",
         "PUT",
         "/admin/readiness",
@@ -672,7 +612,7 @@ def _admin() -> Iterator[Hostile]:
         admin,
         b'{"ready":"no","ready":true}',
     )
-    yield Hostile(
+    yield hostile(
         "admin-lone-surrogate-member",
         "PUT",
         "/admin/readiness",
@@ -682,10 +622,10 @@ def _admin() -> Iterator[Hostile]:
     )
 
 
-def _slow() -> Iterator[Hostile]:
+def _slow(p: Profile) -> Iterator[Case]:
     """Bodies dribbled over about a second: answered as if sent at once."""
     pieces = tuple(HI[i : i + 4] for i in range(0, len(HI), 4))
-    yield Hostile(
+    yield hostile(
         "slow-chunked-body",
         "POST",
         "/echo",
@@ -694,7 +634,7 @@ def _slow() -> Iterator[Hostile]:
         chunks=pieces,
         dribble=1.2,
     )
-    yield Hostile(
+    yield hostile(
         "slow-content-length-body",
         "POST",
         "/echo",
@@ -703,7 +643,7 @@ def _slow() -> Iterator[Hostile]:
         HI,
         dribble=1.2,
     )
-    yield Hostile(
+    yield hostile(
         "slow-chunked-forged-token",
         "PUT",
         "/admin/readiness",
@@ -712,14 +652,15 @@ def _slow() -> Iterator[Hostile]:
         chunks=(b'{"re', b'ady":', b"true}"),
         dribble=0.6,
     )
-    over = tuple(b" " * 8192 for _ in range(9))  # 73728 bytes
-    yield Hostile(
-        "slow-chunked-over-limit", "POST", "/echo", TOO_LARGE, AS_JSON, chunks=over, dribble=0.6
+    over = tuple(b" " * 8192 for _ in range(p.max_body_bytes // 8192 + 1))  # 73728 bytes for 64 KiB
+    yield hostile(
+        "slow-chunked-over-limit", "POST", "/echo", BAD_JSON, AS_JSON, chunks=over, dribble=0.6
     )
 
 
-def _cors() -> Iterator[Hostile]:
-    """Foreign origins on a CORS target: Vary always, Access-Control-* only for CORS_ORIGIN."""
+def _cors(p: Profile) -> Iterator[Case]:
+    """Foreign origins on a CORS target: Vary always, Access-Control-* only for its origin."""
+    origin = p.origin
     foreign = (
         ("Access-Control-Allow-Origin", None),
         ("Access-Control-Expose-Headers", None),
@@ -729,32 +670,32 @@ def _cors() -> Iterator[Hostile]:
     origins = {
         "foreign": FOREIGN.encode(),
         "null": b"null",
-        "suffix": f"{CORS_ORIGIN}.evil.example".encode(),
-        "subdomain": CORS_ORIGIN.replace("://", "://evil.").encode(),
-        "explicit-port": f"{CORS_ORIGIN}:443".encode(),
-        "upper-case": CORS_ORIGIN.upper().encode(),
-        "trailing-slash": f"{CORS_ORIGIN}/".encode(),
-        "list": f"{CORS_ORIGIN}, {FOREIGN}".encode(),
+        "suffix": f"{origin}.evil.example".encode(),
+        "subdomain": origin.replace("://", "://evil.").encode(),
+        "explicit-port": _port_spelled_otherwise(origin).encode(),
+        "upper-case": origin.upper().encode(),
+        "trailing-slash": f"{origin}/".encode(),
+        "list": f"{origin}, {FOREIGN}".encode(),
         "star": b"*",
-        "http-scheme": CORS_ORIGIN.replace("https", "http").encode(),
-        "crlf-encoded": f"{CORS_ORIGIN}%0d%0a".encode(),
-        "non-ascii": CORS_ORIGIN.encode() + "\u00e9".encode(),
+        f"{_other_scheme(origin).partition(':')[0]}-scheme": _other_scheme(origin).encode(),
+        "crlf-encoded": f"{origin}%0d%0a".encode(),
+        "non-ascii": origin.encode() + "\u00e9".encode(),
     }
-    for name, origin in origins.items():
-        yield Hostile(
+    for name, sent in origins.items():
+        yield hostile(
             f"cors-{name}",
             "GET",
             "/health",
             replace(HEALTHY, headers=foreign),
-            (("Origin", origin), ("Cookie", f"s={COOKIE_SECRET}".encode())),
+            (("Origin", sent), ("Cookie", f"s={COOKIE_SECRET}".encode())),
             cors=True,
         )
-    yield Hostile(
+    yield hostile(
         "cors-origin-repeated",
         "GET",
         "/health",
         replace(HEALTHY, headers=foreign),
-        (("Origin", CORS_ORIGIN.encode()), ("Origin", CORS_ORIGIN.encode())),
+        (("Origin", origin.encode()), ("Origin", origin.encode())),
         cors=True,
     )
     plain = Expect(
@@ -763,7 +704,7 @@ def _cors() -> Iterator[Hostile]:
         None,
         (("Allow", "POST, OPTIONS"), ("Access-Control-Allow-Methods", None), *foreign),
     )
-    yield Hostile(
+    yield hostile(
         "cors-preflight-foreign",
         "OPTIONS",
         "/echo",
@@ -772,20 +713,20 @@ def _cors() -> Iterator[Hostile]:
         cors=True,
     )
     allowed = (
-        ("Access-Control-Allow-Origin", CORS_ORIGIN),
+        ("Access-Control-Allow-Origin", origin),
         ("Access-Control-Expose-Headers", "X-Request-ID"),
         ("Access-Control-Allow-Credentials", None),
         ("Vary", "Origin"),
     )
-    yield Hostile(
+    yield hostile(
         "cors-preflight-lowercase-method",
         "OPTIONS",
         "/echo",
         Expect(204, b"", None, (("Access-Control-Allow-Methods", None), *allowed)),
-        (("Origin", CORS_ORIGIN.encode()), ("Access-Control-Request-Method", b"post")),
+        (("Origin", origin.encode()), ("Access-Control-Request-Method", b"post")),
         cors=True,
     )
-    yield Hostile(
+    yield hostile(
         "cors-preflight-evil-headers",
         "OPTIONS",
         "/admin/readiness",
@@ -801,13 +742,13 @@ def _cors() -> Iterator[Hostile]:
             ),
         ),
         (
-            ("Origin", CORS_ORIGIN.encode()),
+            ("Origin", origin.encode()),
             ("Access-Control-Request-Method", b"PUT"),
             ("Access-Control-Request-Headers", b"X-Evil, Cookie"),
         ),
         cors=True,
     )
-    yield Hostile(
+    yield hostile(
         "cors-foreign-forged-token",
         "PUT",
         "/admin/readiness",
@@ -820,7 +761,7 @@ def _cors() -> Iterator[Hostile]:
         b'{"ready":true}',
         cors=True,
     )
-    yield Hostile(
+    yield hostile(
         "cors-foreign-echo",
         "POST",
         "/echo",
@@ -831,445 +772,51 @@ def _cors() -> Iterator[Hostile]:
     )
 
 
-CATALOGUE: tuple[Hostile, ...] = (
-    *_bodies(),
-    *_encodings(),
-    *_request_ids(),
-    *_traversal(),
-    *_paths_and_parameters(),
-    *_headers(),
-    *_methods(),
-    *_admin(),
-    *_slow(),
-    *_cors(),
-)
+def _other_scheme(origin: str) -> str:
+    scheme, _, rest = origin.partition("://")
+    return f"{'http' if scheme == 'https' else 'https'}://{rest}"
 
 
-# -- requests only a real server sees (the server answers before the application) --------------
+def _port_spelled_otherwise(origin: str) -> str:
+    """The origin with its default port written out, or without the port it has."""
+    scheme, _, rest = origin.partition("://")
+    if ":" in rest:
+        return f"{scheme}://{rest.rpartition(':')[0]}"
+    return f"{origin}:{443 if scheme == 'https' else 80}"
 
 
-def _wire_only() -> Iterator[Hostile]:
-    """Malformed requests: each server family's own answer, never a 5xx, and nothing served
-    that the contract forbids. Run against real servers only, compared per family."""
-
-    def both(status: int) -> tuple[tuple[str, Expect], ...]:
-        return (("h11", Expect(status, pre_app=True)), ("gunicorn", Expect(status, pre_app=True)))
-
-    bad = {
-        "nul-in-header-value": (("X-Trace", b"a\x00b"),),
-        "bare-cr-in-header-value": (("X-Trace", b"a\rb"),),
-        "nul-after-token": (("Authorization", b"Bearer " + TOKEN + b"\x00"),),
-        "space-before-colon": (("X-Trace ", b"a"),),
-        "repeated-host": (("Host", b"127.0.0.1"), ("Host", b"evil.example")),
-        "content-length-plus": (("Content-Length", b"+0"),),
-        "content-length-negative": (("Content-Length", b"-1"),),
-        "transfer-encoding-identity": (("Transfer-Encoding", b"identity"),),
-    }
-    for name, headers in bad.items():
-        yield Hostile(f"wire-{name}", "GET", "/health", SERVER_400, headers, per_family=both(400))
-    for name, target in {"nul-in-target": "/he\x00alth", "utf8-in-target": "/h\xc3\xa9alth",
-                         "space-in-target": "/he alth"}.items():  # fmt: skip
-        yield Hostile(f"wire-{name}", "GET", target, SERVER_400, per_family=both(400), query=False)
-    yield Hostile(
-        "wire-non-ascii-method", "G\xc3\x89T", "/health", SERVER_400, per_family=both(400)
+def catalogue(p: Profile) -> tuple[Case, ...]:
+    """Every hostile case for a target of profile `p`."""
+    cases = (
+        *_bodies(p),
+        *_encodings(),
+        *_request_ids(),
+        *_traversal(),
+        *_paths_and_parameters(p),
+        *_headers(),
+        *_methods(),
+        *_admin(p),
+        *_slow(p),
+        *_cors(p),
     )
-    yield Hostile(
-        "wire-content-length-huge",
-        "POST",
-        "/echo",
-        TOO_LARGE,
-        (*AS_JSON, ("Content-Length", b"99999999999999999999")),
-    )
-    yield Hostile(
-        "wire-chunk-size-past-limit",
-        "POST",
-        "/echo",
-        TOO_LARGE,
-        AS_JSON,
-        chunks=(b" " * 70000,),
-        note="one chunk header declaring 70000 bytes",
-    )
-    yield Hostile("wire-options-asterisk", "OPTIONS", "*", NOT_FOUND, query=False)
-    yield Hostile("wire-connect-authority", "CONNECT", "127.0.0.1:80", NOT_FOUND, query=False)
-    yield Hostile(
-        "wire-authorization-surrounding-whitespace",
-        "PUT",
-        "/admin/readiness",
-        ok(b'{"ready":true}'),
-        (("Authorization", b" \tBearer " + TOKEN + b" \t"), *AS_JSON),
-        b'{"ready":true}',
-        note="RFC 9110 5.5: surrounding whitespace is not part of the value",
-    )
-    yield Hostile(
-        "wire-request-id-surrounding-whitespace",
-        "GET",
-        "/nope",
-        NOT_FOUND,
-        (("X-Request-ID", b"  spaced-id  "),),
-    )
-    yield Hostile(
-        "wire-fragment-in-target",
-        "GET",
-        "/health#x",
-        HEALTHY,
-        query=False,
-        note="a fragment is no part of the path: gunicorn drops it, the ASGI middleware too",
-    )
-    yield Hostile(
-        "wire-transfer-encoding-gzip-chunked",
-        "POST",
-        "/echo",
-        SERVER_400,
-        (*AS_JSON, ("Transfer-Encoding", b"gzip, chunked")),
-        chunks=(HI,),
-        per_family=(("gunicorn", echoed(SECRET_MESSAGE)),),
-        note="not in Known differences: h11 refuses the gzip coding, gunicorn ignores it",
-    )
-    yield Hostile(
-        "wire-obs-fold",
-        "GET",
-        "/health",
-        HEALTHY,
-        (("X-Trace", b"a\r\n b"),),
-        per_family=(("gunicorn", SERVER_400),),
-        note="contract Known differences: obsolete line folding",
-    )
-    yield Hostile(
-        "wire-del-in-header-value",
-        "GET",
-        "/health",
-        HEALTHY,
-        (("X-Trace", b"a\x7fb"),),
-        per_family=(("gunicorn", SERVER_400),),
-        note="not in Known differences: h11 accepts DEL in a value, gunicorn refuses it",
-    )
+    return tuple(applied(case, p) for case in cases)
 
 
-WIRE: tuple[Hostile, ...] = tuple(_wire_only())
-
-
-# -- sending -----------------------------------------------------------------------------------
-
-
-def family(target: Target) -> str:
-    if target.kind == "inprocess":
-        return "app"
-    return FAMILIES.get(target.implementation, "url")
-
-
-def send(target: Target, case: Hostile, timeout: float = 30.0) -> Reply:
-    """The request on the wire (a real server) or as its server would hand it over."""
-    if isinstance(target, HttpTarget):
-        return wire(target.base_url, case, timeout)
-    if isinstance(target, InProcessTarget):
-        if inspect.iscoroutinefunction(type(target.app).__call__):
-            return asyncio.run(_asgi(target.app, case))
-        return _wsgi(target.app, case)
-    raise TypeError(f"cannot send to {target!r}")
-
-
-def head_bytes(case: Hostile, host: str, close: bool = True) -> bytes:
-    lines = [f"{case.method} {case.target} HTTP/1.1".encode("latin-1")]
-    headers = case.all_headers()
-    if not any(name.lower() == "host" for name, _ in case.headers):
-        headers.insert(0, ("Host", host.encode()))
-    lines += [name.encode("latin-1") + b": " + value for name, value in headers]
-    if close:
-        lines.append(b"Connection: close")
-    return b"\r\n".join(lines) + b"\r\n\r\n"
-
-
-def body_pieces(case: Hostile) -> list[bytes]:
-    if case.chunks is not None:
-        framed = [b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in case.chunks if chunk]
-        return [*framed, b"0\r\n\r\n"]
-    if case.body is None:
-        return []
-    if case.dribble:
-        return [case.body[at : at + 4] for at in range(0, len(case.body), 4)]
-    return [case.body]
-
-
-def wire(base_url: str, case: Hostile, timeout: float = 30.0) -> Reply:
-    """One request on a connection of its own, every byte as the case says."""
-    address = urlsplit(base_url)
-    host, port = address.hostname or "127.0.0.1", address.port or 80
-    pieces = body_pieces(case)
-    pause = case.dribble / max(1, len(pieces))
-    received = b""
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        try:
-            sock.sendall(head_bytes(case, f"{host}:{port}"))
-            for piece in pieces:
-                if pause:
-                    time.sleep(pause)
-                sock.sendall(piece)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered before the whole body: read what it said
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except ConnectionResetError:
-            if not received:
-                raise
-    return parse_response(received, case.method)
-
-
-# Bodies well past gunicorn's 64 KiB drain of an unread body, whatever its first read took in.
-OVER = b" " * (4 * LIMIT)
-REUSE = (
-    Hostile("reuse-after-declared-413", "POST", "/echo", TOO_LARGE, AS_JSON, OVER),
-    Hostile(
-        "reuse-after-chunked-413",
-        "POST",
-        "/echo",
-        TOO_LARGE,
-        AS_JSON,
-        chunks=tuple(OVER[at : at + 16384] for at in range(0, len(OVER), 16384)),
-    ),
-)
-
-
-def reuse_after(base_url: str, case: Hostile, timeout: float = 10.0) -> str:
-    """`case` sent whole on a kept-alive connection, then GET /health on it: "413 200", or
-    "413 close" when the first answer said Connection: close (the server may then close)."""
-    address = urlsplit(base_url)
-    host, port = address.hostname or "127.0.0.1", address.port or 80
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        with contextlib.suppress(OSError):  # the server may stop reading: read its answer
-            sock.sendall(head_bytes(case, f"{host}:{port}", close=False))
-            sock.sendall(b"".join(body_pieces(case)))
-        first = _read_one(sock, case.method)
-        if first is None:
-            return "no answer"
-        if (first.header("Connection") or "").lower() == "close":
-            return f"{first.status} close"
-        try:
-            sock.sendall(f"GET /health HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
-            second = _read_one(sock, "GET")
-        except OSError as error:
-            return f"{first.status} {type(error).__name__}"
-        return f"{first.status} {second.status if second else 'closed without an answer'}"
-
-
-def _read_one(sock: socket.socket, method: str) -> Reply | None:
-    """One answer off a kept-alive connection (Content-Length framed), None at EOF."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    head = parse_response(data, method)
-    length = 0 if method == "HEAD" else int(head.header("Content-Length") or "0")
-    while len(data.partition(b"\r\n\r\n")[2]) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return parse_response(data, method)
-
-
-def parse_response(data: bytes, method: str) -> Reply:
-    """The last final answer in `data` (skipping 100 Continue): status, headers, body."""
-    while True:
-        head, _, rest = data.partition(b"\r\n\r\n")
-        lines = head.split(b"\r\n")
-        status = int(lines[0].split(b" ")[1])
-        headers = [
-            (name.decode("latin-1").strip(), value.decode("latin-1").strip())
-            for name, _, value in (line.partition(b":") for line in lines[1:])
-        ]
-        if 100 <= status < 200:
-            data = rest
-            continue
-        break
-    names = {name.lower(): value for name, value in headers}
-    if method == "HEAD" or status in (204, 304):
-        body = b""
-    elif "content-length" in names:
-        body = rest[: int(names["content-length"])]
-    elif "chunked" in names.get("transfer-encoding", "").lower():
-        body = _dechunk(rest)
-    else:
-        body = rest
-    return Reply(status, headers, body)
-
-
-def _dechunk(data: bytes) -> bytes:
-    body = b""
-    while data:
-        size_line, _, data = data.partition(b"\r\n")
-        size = int(size_line.split(b";")[0], 16)
-        if size == 0:
-            break
-        body, data = body + data[:size], data[size + 2 :]
-    return body
-
-
-def _ows(value: bytes) -> bytes:
-    return value.strip(b" \t")  # servers hand values over without surrounding whitespace
-
-
-def _with_host(case: Hostile) -> list[tuple[str, bytes]]:
-    headers = case.all_headers()
-    if any(name.lower() == "host" for name, _ in headers):
-        return headers
-    return [("Host", b"testserver"), *headers]
-
-
-def _body(case: Hostile) -> bytes:
-    return b"".join(case.chunks) if case.chunks is not None else case.body or b""
-
-
-async def _asgi(app: Any, case: Hostile) -> Reply:
-    """The call uvicorn (h11) makes: lower-case names, raw values, one decoded path."""
-    raw_path, _, query = case.target.partition("?")
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": case.method,
-        "scheme": "http",
-        "path": unquote(raw_path),
-        "raw_path": raw_path.encode("ascii"),
-        "query_string": query.encode("ascii"),
-        "root_path": "",
-        "headers": [
-            (name.lower().encode("latin-1"), _ows(value)) for name, value in _with_host(case)
-        ],
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 50000),
-    }
-    chunks = list(case.chunks) if case.chunks is not None else [case.body or b""]
-    answered = asyncio.Event()
-    started: list[dict[str, Any]] = []
-    parts: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        if chunks:
-            return {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks)}
-        await answered.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            started.append(message)
-        elif message["type"] == "http.response.body":
-            parts.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                answered.set()
-
-    await app(scope, receive, send)
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in started[0]["headers"]]
-    body = b"" if case.method == "HEAD" else b"".join(parts)
-    return Reply(started[0]["status"], headers, body)
-
-
-def _wsgi(app: Callable[..., Any], case: Hostile) -> Reply:
-    """The environ gunicorn builds: repeated fields joined, PATH_INFO decoded as latin-1.
-
-    gunicorn refuses a repeated Content-Type or Content-Length itself; in process they are
-    joined like any other field, as the ASGI middleware joins them."""
-    raw_path, _, query = case.target.partition("?")
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": case.method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
-        "QUERY_STRING": query,
-        "RAW_URI": case.target,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(_body(case)),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    repeated: dict[str, list[str]] = {}
-    for name, raw in _with_host(case):
-        value, upper = _ows(raw).decode("latin-1"), name.upper()
-        if "_" in name:
-            continue  # gunicorn drops names with underscores (header_map="drop")
-        key = upper.replace("-", "_")
-        key = key if upper in ("CONTENT-TYPE", "CONTENT-LENGTH") else "HTTP_" + key
-        repeated.setdefault(key, []).append(value)
-    environ.update({key: ",".join(values) for key, values in repeated.items()})
-    if case.chunks is not None:
-        environ["wsgi.input_terminated"] = True
-    reply = call_wsgi(app, environ)
-    return replace(reply, body=b"") if case.method == "HEAD" else reply
-
-
-# -- checking ----------------------------------------------------------------------------------
-
-
-def check(case: Hostile, reply: Reply, family_name: str) -> list[str]:
-    """What is wrong with `reply` as the contract's answer to `case` (empty: nothing)."""
-    if family_name == "url":  # --base-url: the server family is not known
-        candidates = case.expectations()
-        found = [check_against(case, reply, expect) for expect in candidates]
-        return [] if any(not problems for problems in found) else found[0]
-    return check_against(case, reply, case.expected(family_name))
-
-
-def check_against(case: Hostile, reply: Reply, expect: Expect) -> list[str]:
-    problems: list[str] = []
-    if reply.status >= 500:
-        problems.append(f"server error {reply.status}")
-    if reply.status != expect.status:
-        problems.append(f"status {reply.status}, expected {expect.status}")
-    if expect.pre_app or problems:
-        return problems
-    answered_id = reply.header("X-Request-ID") or ""
-    if case.rid_kept and answered_id != case.rid.strip(" \t"):
-        problems.append(f"X-Request-ID {answered_id!r}, expected the one sent {case.rid!r}")
-    if not case.rid_kept and not GENERATED_ID.fullmatch(answered_id):
-        problems.append(f"X-Request-ID {answered_id!r} is not a generated id")
-    if expect.body is not None:
-        wanted = expect.body.replace(RID_PLACEHOLDER, answered_id.encode())
-        length = reply.header("Content-Length")
-        if case.method == "HEAD":
-            if reply.body or length != str(len(wanted)):
-                problems.append(f"HEAD: body {reply.body[:80]!r}, Content-Length {length}")
-        elif reply.body != wanted:
-            problems.append(f"body {reply.body[:300]!r}\n  expected {wanted[:300]!r}")
-    if expect.content_type != ANY and reply.header("Content-Type") != expect.content_type:
-        problems.append(
-            f"Content-Type {reply.header('Content-Type')!r}, expected {expect.content_type!r}"
-        )
-    for name, value in expect.headers:
-        if reply.header(name) != value:
-            problems.append(f"{name}: {reply.header(name)!r}, expected {value!r}")
-    problems += _common_headers(reply)
-    problems += _not_echoed(case, reply)
-    return problems
-
-
-def _common_headers(reply: Reply) -> list[str]:
-    problems = []
-    if reply.header("Cache-Control") != "no-store":
-        problems.append("Cache-Control is not no-store")
-    if reply.header("X-Content-Type-Options") != "nosniff":
-        problems.append("X-Content-Type-Options is not nosniff")
-    if "transfer-encoding" in reply.names():
-        problems.append("answered chunked")
-    if reply.status not in (204, 304) and reply.header("Content-Length") is None:
-        problems.append("no Content-Length")
-    return problems
-
-
-def _not_echoed(case: Hostile, reply: Reply) -> list[str]:
-    """No marker (but /echo's message) and no rejected request id comes back."""
-    shown = " ".join(f"{n}: {v}" for n, v in reply.headers).encode("latin-1") + b" " + reply.body
-    problems = []
-    for secret in (QUERY_SECRET, TOKEN_SECRET, RID_SECRET, COOKIE_SECRET, ADMIN_TOKEN):
-        if secret.encode() in shown:
-            problems.append(f"the answer repeats {secret!r}")
-    if not case.rid_kept and len(case.rid) > 3 and case.rid.encode("latin-1") in shown:
-        problems.append("the answer repeats the rejected X-Request-ID")
-    return problems
+def applied(case: Case, p: Profile) -> Case:
+    """`case` for profile `p`: a body over the limit expects 413 (the contract checks the size
+    first), and what an admin call needs of the target (the token, guarded, drills) is said."""
+    step, request = case.step, case.request
+    if len(request.content()) > p.max_body_bytes:
+        limited = too_large(p)
+        per_family = tuple((f, e if e.pre_app else limited) for f, e in step.per_family)
+        step = Step(request, limited, per_family)
+    needs = set(case.needs)
+    if request.path.startswith("/admin/") and step.expect is not None:
+        status = step.expect.status
+        if any(p.token.encode() in value for _, value in request.headers):
+            needs.add("admin_token")
+        if 200 <= status < 300:
+            needs.add("drills")
+        if status == 401:
+            needs.add("guarded_admin")
+    return replace(case, steps=(step,), needs=frozenset(needs))

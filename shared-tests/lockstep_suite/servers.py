@@ -19,7 +19,8 @@ from pathlib import Path
 
 import httpx
 
-from lockstep_suite.targets import SUITE_ENV, HttpTarget
+from lockstep_suite.profile import SUITE_ENV, Profile
+from lockstep_suite.targets import HttpTarget
 
 _WORKDIRS: list[Path] = []
 
@@ -173,7 +174,9 @@ class Server:
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.output()}")
 
     def target(self, kind: str) -> HttpTarget:
-        return HttpTarget(f"{self.implementation}-{kind}", self.implementation, kind, self.base_url)
+        profile = Profile.from_env({**SUITE_ENV, **self.extra_env})
+        name = f"{self.implementation}-{kind}"
+        return HttpTarget(name, self.implementation, kind, self.base_url, profile)
 
     def output(self) -> str:
         return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""

@@ -1,71 +1,54 @@
-"""Targets: one implementation reached in process (httpx transport), as a real server, or at
-a URL. Every test talks to a `Target` and reads a `Reply`; none sees an implementation's code."""
+"""Targets: one implementation reached in process, as a real server, or at a URL. Every test
+talks to a `Target` and reads a `Reply`; none sees an implementation's code.
 
-import asyncio
+`request()` is the everyday call; `send()` takes a `messages.Request` as it goes on the wire
+(raw bytes, repeated headers, a request target no client library would send). In process
+both go through `inprocess.call`; a real server gets `request()` from httpx and `send()`
+from the raw socket client.
+"""
+
 import contextlib
 import importlib
-import inspect
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
+from lockstep_suite import inprocess, wire
+from lockstep_suite.messages import Reply, Request
+from lockstep_suite.profile import ADMIN_TOKEN, SUITE, SUITE_ENV, Profile
+
+# ADMIN_TOKEN, SUITE_ENV and Reply live in profile and messages; they are also imported from
+# here (as they long were), hence their place in __all__.
+__all__ = ["ADMIN_TOKEN", "SUITE_ENV", "Body", "HttpTarget", "InProcessTarget", "Reply", "Target"]
+
 ROOT = Path(__file__).resolve().parents[2]
 IMPLEMENTATIONS = tuple(
     sorted(path.parent.name for path in (ROOT / "implementations").glob("*/pyproject.toml"))
 )
-ADMIN_TOKEN = "suite-admin-token-0123456789"
-# The configuration every target runs with (a URL given by --base-url must match it).
-SUITE_ENV = {
-    "APP_NAME": "lockstep",
-    "APP_ENV": "test",
-    "ADMIN_TOKEN": ADMIN_TOKEN,
-    "MAX_BODY_BYTES": "65536",
-    "MAX_DELAY_SECONDS": "10",
-    "LOG_LEVEL": "INFO",
-}
 Body = bytes | Iterable[bytes] | None
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        values = [value for key, value in self.headers if key.lower() == name.lower()]
-        assert len(values) <= 1, f"{name} appears {len(values)} times"
-        return values[0] if values else None
-
-    def names(self) -> set[str]:
-        return {key.lower() for key, _ in self.headers}
-
-    def json(self) -> Any:
-        return json.loads(self.body)
+Headers = Mapping[str, str | bytes] | None
 
 
 class Target(Protocol):
     name: str
     implementation: str
     kind: str
+    profile: Profile
 
-    def request(
-        self, method: str, path: str, headers: Mapping[str, str] | None = None, body: Body = None
-    ) -> Reply: ...
+    def request(self, method: str, path: str, headers: Headers = None, body: Body = None) -> Reply:
+        """One request; str header values go as UTF-8, an iterable body goes chunked."""
+
+    def send(self, request: Request) -> Reply:
+        """`request` exactly as written."""
 
 
 def _url(base: str, path: str) -> httpx.URL:
     # raw_path keeps "//health" and "%6C" as sent; httpx would otherwise normalise them.
     return httpx.URL(base).copy_with(raw_path=path.encode("ascii"))
-
-
-def _reply(response: httpx.Response) -> Reply:
-    return Reply(response.status_code, list(response.headers.multi_items()), response.content)
 
 
 @dataclass
@@ -76,72 +59,46 @@ class HttpTarget:
     implementation: str
     kind: str
     base_url: str
+    profile: Profile = SUITE
     timeout: float = 30.0
 
-    def request(
-        self, method: str, path: str, headers: Mapping[str, str] | None = None, body: Body = None
-    ) -> Reply:
+    def request(self, method: str, path: str, headers: Headers = None, body: Body = None) -> Reply:
         with httpx.Client(trust_env=False, timeout=self.timeout) as client:
-            response = client.request(
-                method, _url(self.base_url, path), headers=dict(headers or {}), content=body
+            sent = Request.of(method, path, headers).headers
+            raw = [(name.encode("latin-1"), value) for name, value in sent]
+            response = client.request(method, _url(self.base_url, path), headers=raw, content=body)
+            return Reply(
+                response.status_code, list(response.headers.multi_items()), response.content
             )
-            return _reply(response)
+
+    def send(self, request: Request) -> Reply:
+        return wire.send(self.base_url, request, self.timeout)
 
 
 @dataclass
 class InProcessTarget:
-    """create_app() called in this process with the suite's environment, reached through
-    httpx's ASGI or WSGI transport."""
+    """create_app() called in this process with an environment, called as its server would
+    call it (lockstep_suite.inprocess)."""
 
     name: str
     implementation: str
     kind: str
     app: Any
+    profile: Profile = field(default=SUITE)
 
     @classmethod
-    def build(cls, implementation: str, env: Mapping[str, str]) -> "InProcessTarget":
+    def build(cls, implementation: str, env: Mapping[str, str] = SUITE_ENV) -> "InProcessTarget":
         module = importlib.import_module(f"lockstep_{implementation}.app")
         with _environment(env):
             app = module.create_app()
-        return cls(f"{implementation}-inprocess", implementation, "inprocess", app)
+        profile = Profile.from_env(env)
+        return cls(f"{implementation}-inprocess", implementation, "inprocess", app, profile)
 
-    def request(
-        self, method: str, path: str, headers: Mapping[str, str] | None = None, body: Body = None
-    ) -> Reply:
-        url = _url("http://testserver", path)
-        if inspect.iscoroutinefunction(type(self.app).__call__):
-            return asyncio.run(self._asgi(method, url, headers, body))
-        transport = httpx.WSGITransport(app=_as_wsgi_server_would(self.app))
-        with httpx.Client(transport=transport, trust_env=False) as client:
-            return _reply(client.request(method, url, headers=dict(headers or {}), content=body))
+    def request(self, method: str, path: str, headers: Headers = None, body: Body = None) -> Reply:
+        return self.send(Request.of(method, path, headers, body))
 
-    async def _asgi(
-        self, method: str, url: httpx.URL, headers: Mapping[str, str] | None, body: Body
-    ) -> Reply:
-        content: Any = body
-        if body is not None and not isinstance(body, bytes):
-            chunks = list(body)
-
-            async def stream() -> Any:
-                for chunk in chunks:
-                    yield chunk
-
-            content = stream()
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, trust_env=False) as client:
-            return _reply(
-                await client.request(method, url, headers=dict(headers or {}), content=content)
-            )
-
-
-def _as_wsgi_server_would(app: Any) -> Any:
-    """httpx hands PATH_INFO over decoded as UTF-8; PEP 3333 servers pass the bytes as latin-1."""
-
-    def call(environ: dict[str, Any], start_response: Any) -> Any:
-        environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
-        return app(environ, start_response)
-
-    return call
+    def send(self, request: Request) -> Reply:
+        return inprocess.call(self.app, request)
 
 
 @contextlib.contextmanager
