@@ -51,6 +51,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the image of each implementation, for --container-engine",
     )
     group.addoption(
+        "--swap",
+        action="store_true",
+        help="also run the swap drill behind HAProxy (test_swap.py; needs haproxy)",
+    )
+    group.addoption(
         "--base-url-impl",
         default="deployed",
         help="the implementation name reported for --base-url",
@@ -72,6 +77,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "host_processes: reads the server's processes; deselected for containers"
     )
+    config.addinivalue_line(
+        "markers", "swap: the swap drill behind HAProxy; selected only with --swap"
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -84,6 +92,8 @@ def _cannot_run(config: pytest.Config, item: pytest.Item) -> bool:
         return True
     if not config.getoption("container_engine") and item.get_closest_marker("container"):
         return True  # the images are tested by `nox -s containers`
+    if not config.getoption("swap") and item.get_closest_marker("swap"):
+        return True  # needs haproxy: `nox -s swap`
     if config.getoption("container_engine") and item.get_closest_marker("host_processes"):
         return True  # reads the server's processes in /proc, which a container hides
     # A variant target with no kind left by --kind (e.g. --kind workers2) is parametrised
