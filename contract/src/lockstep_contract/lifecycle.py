@@ -138,7 +138,7 @@ class StopSignals:
 
     `stop_gracefully` and `exit_at_once` are the runner's own ways to stop its server; they
     run in a signal handler, so they only set a flag or queue a signal for the server. The
-    drain ends with SIGALRM (a timer of this process, no thread: runners fork workers)."""
+    drain ends with SIGALRM (a timer of this process, no thread: gunicorn forks workers)."""
 
     def __init__(
         self,
