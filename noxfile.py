@@ -21,6 +21,7 @@ IMPLEMENTATIONS = sorted(path.parent.name for path in ROOT.glob("implementations
 REPORTS = ROOT / ".nox" / "reports"
 # bench/'s own dependency groups (pyproject.toml): the chart, and the add-on stack baselines.
 BENCH_GROUPS = ("bench", "addons")
+IMAGE = "lockstep-{implementation}:test"  # the suite's --image default
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -148,15 +149,11 @@ def container_engine(session: nox.Session) -> str:
     return answering[0]
 
 
-@nox.session
-def containers(session: nox.Session) -> None:
-    """Build every image (docker/Dockerfile) and run the suite and the comparison against them.
+def build_images(session: nox.Session, engine: str, image: str = IMAGE) -> None:
+    """Every implementation's image from docker/Dockerfile, tagged `image`.
 
     PYTHON_IMAGE picks another base; CONTAINER_BUILD_ARGS adds engine flags to each build.
-    The suite removes every container it started, also on failure; the images stay.
     """
-    engine = container_engine(session)
-    install(session)
     extra = os.environ.get("CONTAINER_BUILD_ARGS", "").split()
     if engine == "podman":
         extra.append("--format=docker")  # OCI, podman's default, drops HEALTHCHECK
@@ -166,8 +163,19 @@ def containers(session: nox.Session) -> None:
         session.run(
             engine, "build", "--file", "docker/Dockerfile", *extra,
             f"--build-arg=IMPLEMENTATION={implementation}",
-            "--tag", f"lockstep-{implementation}:test", ".", external=True,
+            "--tag", image.format(implementation=implementation), ".", external=True,
         )  # fmt: skip
+
+
+@nox.session
+def containers(session: nox.Session) -> None:
+    """Build every image (see build_images) and run the suite and the comparison against them.
+
+    The suite removes every container it started, also on failure; the images stay.
+    """
+    engine = container_engine(session)
+    install(session)
+    build_images(session, engine)
     REPORTS.mkdir(parents=True, exist_ok=True)
     session.run(
         "pytest", "shared-tests", "-p", "no:cacheprovider", "--container-engine", engine,
@@ -203,6 +211,27 @@ def postgres(session: nox.Session) -> None:
     session.run(
         "pytest", "shared-tests/test_postgres.py", "--postgres", "-p", "no:cacheprovider",
         f"--junitxml={REPORTS / 'postgres.xml'}", *session.posargs,
+    )  # fmt: skip
+
+
+@nox.session
+def swap(session: nox.Session) -> None:
+    """The swap drill (shared-tests/test_swap.py): HAProxy in front of real servers, rolled
+    through every implementation under load, WORKERS=1 and 2, as processes and as the images
+    (built as `containers` builds them; LOCKSTEP_IMAGE names another tag, e.g.
+    `mine-{implementation}:test`). Needs haproxy and Docker or podman."""
+    if shutil.which("haproxy") is None:
+        session.error("haproxy is not installed: apt-get install haproxy")
+    engine = container_engine(session)
+    install(session)
+    image = os.environ.get("LOCKSTEP_IMAGE", IMAGE)
+    build_images(session, engine, image)
+    drill = ["pytest", "shared-tests/test_swap.py", "--swap", "-p", "no:cacheprovider"]
+    session.run(*drill, *session.posargs)
+    # The images: the rolling swaps; what no delay loses was shown by the processes.
+    session.run(
+        *drill, "--container-engine", engine, "--image", image, "-k", "rolling_swap",
+        *session.posargs,
     )  # fmt: skip
 
 

@@ -25,7 +25,7 @@ VARIANTS = {
 }
 _VARIANT_KINDS = ("inprocess", "server")
 # Marker (and option) of the tests that need a system tool -> the nox session that runs them.
-SYSTEM_TOOLS = {"browser": "browser", "postgres": "postgres"}
+SYSTEM_TOOLS = {"browser": "browser", "postgres": "postgres", "swap": "swap"}
 # What taking a fixture needs of the target's profile (lockstep_suite.profile.NEEDS).
 FIXTURE_NEEDS = {
     "restore_flags": "drills",

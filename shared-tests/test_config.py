@@ -32,6 +32,8 @@ INVALID = [
     ("MAX_BODY_BYTES", "-1", "an integer from 1 to 67108864"),
     ("MAX_BODY_BYTES", "67108865", "an integer from 1 to 67108864"),
     ("MAX_DELAY_SECONDS", "1e3", "a decimal number from 0 to 3600"),
+    ("SHUTDOWN_DELAY_SECONDS", "-1", "an integer from 0 to 3600"),
+    ("SHUTDOWN_DELAY_SECONDS", "3601", "an integer from 0 to 3600"),
     ("SHUTDOWN_TIMEOUT_SECONDS", "0", "an integer from 1 to 3600"),
     ("CORS_ORIGINS", "ftp://x", "'*' or comma-separated http(s)://host[:port] origins"),
     ("ADMIN_TOKEN", "short", "at least 16 printable ASCII characters without spaces"),

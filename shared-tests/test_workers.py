@@ -1,26 +1,17 @@
-"""Several workers make one instance: admin flags seen by every worker at once, /metrics
-summed over the workers, and a graceful SIGTERM (readiness fails, requests in flight finish,
-exit 0 within SHUTDOWN_TIMEOUT_SECONDS)."""
+"""Several workers make one instance: admin flags seen by every worker at once, and /metrics
+summed over the workers. How the instance stops: test_shutdown.py."""
 
-import os
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from lockstep_suite.drills import ADMIN, SIGNAL_DELIVERY, fetch, outcome, refused_or_not_ready
+from lockstep_suite.drills import ADMIN
 from lockstep_suite.servers import Server
 from lockstep_suite.targets import Target
 
 pytestmark = pytest.mark.process
-
-SHUTDOWN_TIMEOUT = 5
 
 
 @pytest.fixture(scope="module")
@@ -91,88 +82,3 @@ def test_metrics_sum_every_worker(instance: Target) -> None:
     while (counted := requests_counted(instance, "201")) < count and time.monotonic() < deadline:
         time.sleep(0.1)
     assert counted == count
-
-
-@pytest.mark.parametrize("workers", ["1", "2"], ids=["workers1", "workers2"])
-def test_sigterm_drains_and_exits_zero(implementation: str, workers: str) -> None:
-    env = {"WORKERS": workers, "SHUTDOWN_TIMEOUT_SECONDS": str(SHUTDOWN_TIMEOUT)}
-    server = Server(implementation, env).start()
-    assert server.process is not None
-    url = server.base_url
-    problems: list[str] = []
-    try:
-        with (
-            httpx.Client(base_url=url, trust_env=False, timeout=10) as kept,
-            ThreadPoolExecutor(1) as pool,
-        ):
-            assert outcome(kept, "/readiness").startswith("200 ")  # opens a keep-alive connection
-            slow = pool.submit(fetch, url, "/delay/3")
-            time.sleep(1.0)  # the slow request is in flight, even on a busy machine
-            os.kill(server.process.pid, signal.SIGTERM)
-            signalled = time.monotonic()
-            time.sleep(SIGNAL_DELIVERY)  # a signal reaches the server asynchronously
-            after = {"kept-alive": outcome(kept, "/readiness")}
-            deadline = signalled + SHUTDOWN_TIMEOUT + 5
-            while server.process.poll() is None and time.monotonic() < deadline:
-                after[f"new-{len(after)}"] = fetch(url, "/readiness", timeout=10)
-                time.sleep(0.05)
-            if (answer := slow.result(timeout=15)) != '200 {"delay":3}':
-                problems.append(f"the request in flight got {answer}")
-        served = {k: v for k, v in after.items() if not refused_or_not_ready(v)}
-        if served:
-            problems.append(f"answered after SIGTERM with a passing shutdown check: {served}")
-        try:
-            status = server.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            problems.append(f"still running {SHUTDOWN_TIMEOUT + 5}s after SIGTERM")
-        else:
-            took = time.monotonic() - signalled
-            if status != 0:
-                problems.append(f"exit status {status} (expected 0) after {took:.1f}s")
-        assert not problems, "\n".join(problems) + "\n--- server output:\n" + server.output()
-    finally:
-        server.stop()
-
-
-@contextmanager
-def signalled_during_a_long_request(
-    implementation: str, workers: str, shutdown_timeout: int
-) -> Iterator[Server]:
-    """A server with a /delay/10 in flight that has just been sent SIGTERM."""
-    env = {"WORKERS": workers, "SHUTDOWN_TIMEOUT_SECONDS": str(shutdown_timeout)}
-    server = Server(implementation, env).start()
-    assert server.process is not None
-    try:
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(fetch, server.base_url, "/delay/10")
-            time.sleep(1.0)  # the request is in flight, even on a busy machine
-            os.kill(server.process.pid, signal.SIGTERM)
-            yield server
-    finally:
-        server.stop()
-
-
-@pytest.mark.parametrize("workers", ["1", "2"], ids=["workers1", "workers2"])
-def test_second_signal_exits_at_once(implementation: str, workers: str) -> None:
-    with signalled_during_a_long_request(implementation, workers, 30) as server:
-        assert server.process is not None
-        time.sleep(1.0)
-        assert server.process.poll() is None, "exited before the request in flight ended"
-        os.kill(server.process.pid, signal.SIGTERM)
-        started = time.monotonic()
-        server.process.wait(timeout=10)
-        assert time.monotonic() - started < 3, "the second signal did not exit at once"
-
-
-@pytest.mark.parametrize("workers", ["1", "2"], ids=["workers1", "workers2"])
-def test_sigterm_exits_within_shutdown_timeout(implementation: str, workers: str) -> None:
-    """A request longer than SHUTDOWN_TIMEOUT_SECONDS does not hold the exit back."""
-    with signalled_during_a_long_request(implementation, workers, 2) as server:
-        assert server.process is not None
-        started = time.monotonic()
-        try:
-            status = server.process.wait(timeout=2 + 3)
-        except subprocess.TimeoutExpired:
-            pytest.fail("still running 5s after SIGTERM with SHUTDOWN_TIMEOUT_SECONDS=2")
-        took = time.monotonic() - started
-        assert status == 0, f"exit status {status} after {took:.1f}s\n{server.output()}"

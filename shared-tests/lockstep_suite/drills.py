@@ -1,8 +1,11 @@
 """Helpers of the shutdown and restart drills: one request's outcome as text, whether it shows
-an instance shutting down, and the container engine's view of an image (its HEALTHCHECK)."""
+an instance shutting down, a kept-alive connection read byte by byte, and the container
+engine's view of an image (its HEALTHCHECK)."""
 
 import json
+import socket
 import subprocess
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -36,6 +39,56 @@ def refused_or_not_ready(result: str) -> bool:
     """The answer of an instance that is shutting down: no answer, or readiness failing
     because of the shutdown."""
     return not result[:1].isdigit() or (result.startswith("503 ") and SHUTTING_DOWN in result)
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    status: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+
+class KeptConnection:
+    """One keep-alive connection, to see what the server does with it (httpx would hide a
+    close behind a new connection)."""
+
+    def __init__(self, port: int, timeout: float = 10.0) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self._buffer = b""
+
+    def get(self, path: str) -> RawAnswer:
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        while b"\r\n\r\n" not in self._buffer:
+            self._buffer += self._receive()
+        head, _, self._buffer = self._buffer.partition(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers["content-length"])
+        while len(self._buffer) < length:
+            self._buffer += self._receive()
+        body, self._buffer = self._buffer[:length], self._buffer[length:]
+        return RawAnswer(int(status_line.split()[1]), headers, body)
+
+    def closed_by_server(self) -> bool:
+        """Whether the server closes the connection (within the socket's timeout)."""
+        try:
+            return self.sock.recv(1) == b""
+        except TimeoutError:
+            return False
+        except ConnectionResetError:
+            return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def _receive(self) -> bytes:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("the server closed the connection before answering")
+        return data
 
 
 def engine() -> str:

@@ -67,6 +67,9 @@ class ContractMiddleware:
                     (k.encode("latin-1"), v.encode("latin-1"))
                     for k, v in exchange.with_contract_headers(pairs)
                 ]
+                if self.runtime.state.shutting_down:
+                    # The drain (lifecycle.py): uvicorn closes the connection after this answer.
+                    message["headers"].append((b"connection", b"close"))
             elif bodiless and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)

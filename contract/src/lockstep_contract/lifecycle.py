@@ -10,9 +10,17 @@ An instance is one runner process and its workers (runners/uvicorn.py, runners/g
    `instance_started_at`, and prometheus_client reads MULTIPROC_ENV), so an admin flag or the
    shutdown mark set in one process is seen by every worker at once.
 3. Stop: the runner's handler of SIGTERM and SIGINT calls `StopSignals.received`. The first
-   signal marks the instance as shutting down (readiness answers 503 in every worker from
-   then on) and starts the runner's graceful stop (requests in flight finish, exit 0 within
-   SHUTDOWN_TIMEOUT_SECONDS); a second signal makes the runner exit at once.
+   signal marks the instance as shutting down: readiness answers 503 in every worker from
+   then on, so that load balancers take the instance out. For SHUTDOWN_DELAY_SECONDS (the
+   drain) the instance still accepts and serves new connections, and every answer closes
+   its connection (`Connection: close`), so that kept-alive clients move to another
+   instance. Then the runner's graceful stop: requests in flight finish, exit 0 within
+   SHUTDOWN_TIMEOUT_SECONDS. A second signal, in the drain or after it, exits at once.
+
+Who closes the connections in the drain: the ASGI middleware adds `Connection: close` to
+the answer, after which uvicorn closes; gunicorn drops an application's hop-by-hop headers
+(PEP 3333), so its runner's pre_request hook marks the request instead and gunicorn writes
+the header itself. Both ask `InstanceState.shutting_down`.
 
 Nothing here imports prometheus_client: it must see MULTIPROC_ENV before its first import.
 """
@@ -27,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 from lockstep_contract.settings import ConfigError, Settings
 
@@ -128,11 +137,16 @@ class StopSignals:
     the instance stays up then).
 
     `stop_gracefully` and `exit_at_once` are the runner's own ways to stop its server; they
-    run in the signal handler, so they only set a flag or queue a signal for the server."""
+    run in a signal handler, so they only set a flag or queue a signal for the server. The
+    drain ends with SIGALRM (a timer of this process, no thread: gunicorn forks workers)."""
 
     def __init__(
-        self, stop_gracefully: Callable[[], None], exit_at_once: Callable[[], None]
+        self,
+        delay_seconds: int,
+        stop_gracefully: Callable[[], None],
+        exit_at_once: Callable[[], None],
     ) -> None:
+        self._delay = delay_seconds
         self._stop_gracefully = stop_gracefully
         self._exit_at_once = exit_at_once
         self.count = 0
@@ -147,6 +161,14 @@ class StopSignals:
         if self.count == 1:
             # Readiness fails before any worker hears of the stop.
             instance_state().mark_shutting_down()
-            self._stop_gracefully()
+            if self._delay:
+                signal.signal(signal.SIGALRM, self._drained)
+                signal.setitimer(signal.ITIMER_REAL, self._delay)
+            else:
+                self._stop_gracefully()
         else:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # the drain, if any, ends here
             self._exit_at_once()
+
+    def _drained(self, sig: int, frame: FrameType | None) -> None:
+        self._stop_gracefully()

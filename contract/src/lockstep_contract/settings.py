@@ -46,6 +46,7 @@ class Settings:
     admin_token: str | None = None
     max_body_bytes: int = 1_048_576
     max_delay_seconds: str = "10"
+    shutdown_delay_seconds: int = 0
     shutdown_timeout_seconds: int = 8
     dependencies: tuple[str, ...] = ()
     dependency_timeout_seconds: float = 1.0
@@ -79,6 +80,9 @@ class Settings:
                 cls.max_delay_seconds,
                 _decimal_text(0, 3600),
                 "a decimal number from 0 to 3600",
+            ),
+            shutdown_delay_seconds=reader.integer(
+                "SHUTDOWN_DELAY_SECONDS", cls.shutdown_delay_seconds, 0, 3600
             ),
             shutdown_timeout_seconds=reader.integer(
                 "SHUTDOWN_TIMEOUT_SECONDS", cls.shutdown_timeout_seconds, 1, 3600

@@ -6,6 +6,7 @@ processes sharing the instance, each building its own application after the fork
 preload). The stop signals go to `lifecycle.StopSignals` in gunicorn's master.
 """
 
+import functools
 import importlib
 import os
 import signal
@@ -19,6 +20,7 @@ from typing import Any
 import gunicorn.http.wsgi
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.config import PreRequest
 
 from lockstep_contract import lifecycle
 from lockstep_contract.logs import logging_config
@@ -51,6 +53,7 @@ def gunicorn_options(
         "threads": THREADS if worker_class == "gthread" else 1,
         "graceful_timeout": settings.shutdown_timeout_seconds,
         "worker_int": quit_at_once,
+        "pre_request": close_while_draining,
         "keepalive": 5,  # uvicorn's default
         "loglevel": settings.log_level.lower(),
         "logconfig_dict": logging_config(settings, implementation),
@@ -74,6 +77,17 @@ def quit_at_once(worker: object) -> None:
     os._exit(0)
 
 
+def close_while_draining(worker: Any, request: Any) -> None:
+    """gunicorn's pre_request hook: in the drain, this answer closes its connection."""
+    if _instance_state().shutting_down:
+        request.must_close = True  # gunicorn then writes `Connection: close` and closes
+    PreRequest.default(worker, request)  # gunicorn's own: a debug line
+
+
+# Each worker maps the instance's flags once, on its first request.
+_instance_state = functools.cache(lifecycle.instance_state)
+
+
 def uvicorn_worker() -> type:
     """uvicorn's gunicorn worker with the uvicorn runner's protocol settings (bench only)."""
     from lockstep_contract.runners.uvicorn import UvicornOverrides, protocol_settings  # noqa: PLC0415
@@ -93,9 +107,11 @@ class InstanceArbiter(Arbiter):  # type: ignore[misc]
     any worker hears of the stop; gunicorn's own SIGTERM is the graceful stop, its SIGQUIT
     the quick one (workers `_exit`)."""
 
-    def __init__(self, app: BaseApplication) -> None:
+    def __init__(self, app: BaseApplication, shutdown_delay_seconds: int) -> None:
         super().__init__(app)
-        self.stop_signals = lifecycle.StopSignals(self.stop_gracefully, self.exit_at_once)
+        self.stop_signals = lifecycle.StopSignals(
+            shutdown_delay_seconds, self.stop_gracefully, self.exit_at_once
+        )
 
     def signal(self, sig: int, frame: FrameType | None) -> None:
         if sig in lifecycle.STOP_SIGNALS:
@@ -117,9 +133,10 @@ class InstanceArbiter(Arbiter):  # type: ignore[misc]
 class FactoryApplication(BaseApplication):  # type: ignore[misc]
     """gunicorn's application: these options, and `factory` called in each worker."""
 
-    def __init__(self, factory: str, options: dict[str, Any]) -> None:
+    def __init__(self, factory: str, options: dict[str, Any], shutdown_delay_seconds: int) -> None:
         self.factory = factory
         self.options = options
+        self.shutdown_delay_seconds = shutdown_delay_seconds
         super().__init__()
 
     def load_config(self) -> None:
@@ -134,7 +151,7 @@ class FactoryApplication(BaseApplication):  # type: ignore[misc]
     def run(self) -> None:
         # BaseApplication.run, with the instance's arbiter.
         try:
-            InstanceArbiter(self).run()
+            InstanceArbiter(self, self.shutdown_delay_seconds).run()
         except RuntimeError as error:
             print(f"lockstep: cannot start: {error}", file=sys.stderr)
             raise SystemExit(1) from None
@@ -146,4 +163,4 @@ def run(factory: str, implementation: str, overrides: GunicornOverrides | None =
     options = gunicorn_options(implementation, settings, overrides or GunicornOverrides())
     # gunicorn writes `Server: gunicorn` itself, from this module global read per response.
     gunicorn.http.wsgi.SERVER = "lockstep"
-    FactoryApplication(factory, options).run()
+    FactoryApplication(factory, options, settings.shutdown_delay_seconds).run()

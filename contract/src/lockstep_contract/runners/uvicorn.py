@@ -61,9 +61,11 @@ def uvicorn_config(
 class SingleProcessServer(uvicorn.Server):
     """uvicorn's server when this process is the whole instance (WORKERS=1)."""
 
-    def __init__(self, config: uvicorn.Config) -> None:
+    def __init__(self, config: uvicorn.Config, shutdown_delay_seconds: int) -> None:
         super().__init__(config)
-        self.stop_signals = lifecycle.StopSignals(self.stop_gracefully, self.exit_at_once)
+        self.stop_signals = lifecycle.StopSignals(
+            shutdown_delay_seconds, self.stop_gracefully, self.exit_at_once
+        )
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # Not uvicorn's own: it forces the exit only on a second SIGINT (the contract says any
@@ -83,9 +85,13 @@ class WorkerSupervisor(multiprocess.Multiprocess):
     signals go to the instance's StopSignals at once (uvicorn reads its own signal queue
     only twice a second)."""
 
-    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+    def __init__(
+        self, config: uvicorn.Config, sockets: list[socket.socket], shutdown_delay_seconds: int
+    ) -> None:
         super().__init__(config, sockets)
-        self.stop_signals = lifecycle.StopSignals(self.stop_gracefully, self.exit_at_once)
+        self.stop_signals = lifecycle.StopSignals(
+            shutdown_delay_seconds, self.stop_gracefully, self.exit_at_once
+        )
         for sig in lifecycle.STOP_SIGNALS:
             signal.signal(sig, self._on_stop_signal)
 
@@ -114,11 +120,11 @@ def run(factory: str, implementation: str, overrides: UvicornOverrides | None = 
     settings = lifecycle.start_instance()
     config = uvicorn_config(factory, implementation, settings, overrides or UvicornOverrides())
     if config.workers == 1:
-        SingleProcessServer(config).run()
+        SingleProcessServer(config, settings.shutdown_delay_seconds).run()
         return
     listener = config.bind_socket()
     # uvicorn binds this socket with proto 0, so asyncio leaves Nagle on for connections
     # accepted from it and each keep-alive answer waits ~40 ms for a delayed ACK
     # (Kludex/uvicorn#3149); Linux passes the option on to accepted sockets.
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    WorkerSupervisor(config, sockets=[listener]).run()
+    WorkerSupervisor(config, [listener], settings.shutdown_delay_seconds).run()
