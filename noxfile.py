@@ -18,6 +18,8 @@ nox.options.error_on_missing_interpreters = True
 ROOT = Path(__file__).parent
 IMPLEMENTATIONS = sorted(path.parent.name for path in ROOT.glob("implementations/*/pyproject.toml"))
 REPORTS = ROOT / ".nox" / "reports"
+# lockstep-check against a server that answers {"status":"ok"} to everything: run once.
+IMPOSTOR = "shared-tests/test_check.py::test_check_fails_on_an_impostor"
 
 
 def install(session: nox.Session) -> None:
@@ -78,6 +80,7 @@ def parity(session: nox.Session, implementation: str) -> None:
         "-p",
         "no:cacheprovider",
         "--ignore=shared-tests/test_comparison.py",
+        f"--deselect={IMPOSTOR}",  # the same for every implementation: in `compare`
         f"--junitxml={report}",
         *session.posargs,
     )
@@ -89,12 +92,22 @@ def parity(session: nox.Session, implementation: str) -> None:
 @nox.session
 def compare(session: nox.Session) -> None:
     """The corpus and the hostile catalogue sent to every implementation's real server:
-    identical answers."""
+    identical answers; and `lockstep-check` fails on an impostor."""
     install(session)
     session.run(
-        "pytest", "shared-tests/test_comparison.py", "shared-tests/test_hostile.py",
+        "pytest", "shared-tests/test_comparison.py", "shared-tests/test_hostile.py", IMPOSTOR,
         "-m", "process", "-p", "no:cacheprovider", *session.posargs,
     )  # fmt: skip
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """The contract's check of a running instance as deployed, e.g.
+    `nox -s check -- http://127.0.0.1:8000 --admin-token TOKEN` (options: `-- --help`)."""
+    if not session.posargs:
+        session.error("usage: nox -s check -- URL [--admin-token TOKEN] [--drills] [--help]")
+    install(session)
+    session.run("lockstep-check", *session.posargs)
 
 
 @nox.session
@@ -124,7 +137,8 @@ def container_engine(session: nox.Session) -> str:
 
 @nox.session
 def containers(session: nox.Session) -> None:
-    """Build every image (docker/Dockerfile) and run the suite and the comparison against them.
+    """Build every image (docker/Dockerfile) and run the suite against them: the comparison,
+    and lockstep-check against each image started with a configuration unlike the suite's.
 
     PYTHON_IMAGE picks another base; CONTAINER_BUILD_ARGS adds engine flags to each build.
     The suite removes every container it started, also on failure; the images stay.
