@@ -22,6 +22,8 @@ REPORTS = ROOT / ".nox" / "reports"
 # bench/'s own dependency groups (pyproject.toml): the chart, and the add-on stack baselines.
 BENCH_GROUPS = ("bench", "addons")
 IMAGE = "lockstep-{implementation}:test"  # the suite's --image default
+# lockstep-check against a server that answers {"status":"ok"} to everything: run once.
+IMPOSTOR = "shared-tests/test_check.py::test_check_fails_on_an_impostor"
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -104,6 +106,7 @@ def parity(session: nox.Session, implementation: str) -> None:
         "no:cacheprovider",
         "--ignore=shared-tests/test_comparison.py",
         "--ignore=shared-tests/test_differential.py",
+        f"--deselect={IMPOSTOR}",  # the same for every implementation: in `compare`
         f"--junitxml={report}",
         *session.posargs,
     )
@@ -115,13 +118,24 @@ def parity(session: nox.Session, implementation: str) -> None:
 @nox.session
 def compare(session: nox.Session) -> None:
     """The corpus and the hostile catalogue sent to every implementation's real server, and
-    generated bodies to every implementation in process: identical answers."""
+    generated bodies to every implementation in process: identical answers; and
+    `lockstep-check` fails on an impostor."""
     install(session)
     session.run(
         "pytest", "shared-tests/test_comparison.py", "shared-tests/test_hostile.py",
-        "shared-tests/test_differential.py",
+        "shared-tests/test_differential.py", IMPOSTOR,
         "-m", "process", "-p", "no:cacheprovider", *session.posargs,
     )  # fmt: skip
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """The contract's check of a running instance as deployed, e.g.
+    `nox -s check -- http://127.0.0.1:8000 --admin-token TOKEN` (options: `-- --help`)."""
+    if not session.posargs:
+        session.error("usage: nox -s check -- URL [--admin-token TOKEN] [--drills] [--help]")
+    install(session)
+    session.run("lockstep-check", *session.posargs)
 
 
 @nox.session
@@ -169,7 +183,8 @@ def build_images(session: nox.Session, engine: str, image: str = IMAGE) -> None:
 
 @nox.session
 def containers(session: nox.Session) -> None:
-    """Build every image (see build_images) and run the suite and the comparison against them.
+    """Build every image (see build_images) and run the suite against them: the comparison,
+    and lockstep-check against each image started with a configuration unlike the suite's.
 
     The suite removes every container it started, also on failure; the images stay.
     """

@@ -1,6 +1,7 @@
 """The suite's parametrisation: every test that takes `target` runs once per implementation
 and target kind (in process, real server, real server with WORKERS=2), or against the URL
-given with --base-url.
+given with --base-url: the check of a deployed instance (lockstep-check), whose profile is
+learned from its answers and the options, and whose run ends with a per-operation report.
 
 What a test needs of its target (the admin token, leave to flip flags, CORS...) comes from the
 fixtures it takes and its `needs` marks; a test whose needs the target's profile does not meet
@@ -11,7 +12,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from lockstep_suite.profile import CORS_ORIGIN, SUITE, SUITE_ENV, Profile, run_profile
+from lockstep_suite.learn import Options, UnreachableError, learn
+from lockstep_suite.profile import (
+    CORS_ORIGIN,
+    NEEDS,
+    SUITE,
+    SUITE_ENV,
+    Profile,
+    run_profile,
+    set_run_profile,
+)
+from lockstep_suite.report import Report
 from lockstep_suite.servers import LAUNCHER, Server, remove_workdirs
 from lockstep_suite.targets import IMPLEMENTATIONS, HttpTarget, InProcessTarget, Target
 
@@ -70,9 +81,48 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="deployed",
         help="the implementation name reported for --base-url",
     )
+    # What a deployed instance cannot reveal (lockstep_suite.learn), for --base-url.
+    group.addoption("--admin-token", help="its ADMIN_TOKEN (else: admin calls without one)")
+    group.addoption("--max-body-bytes", type=int, help="its MAX_BODY_BYTES (else: learned)")
+    group.addoption("--max-delay-seconds", help="its MAX_DELAY_SECONDS (else: learned)")
+    group.addoption("--cors-origin", help="an origin its CORS_ORIGINS allows")
+    group.addoption(
+        "--drills", action="store_true", help="flip its admin flags too (needs --admin-token)"
+    )
+
+
+def _deployed(config: pytest.Config) -> None:
+    """--base-url: learn the instance's profile and report on it at the end."""
+    options = Options(
+        config.getoption("admin_token"),
+        config.getoption("max_body_bytes"),
+        config.getoption("max_delay_seconds"),
+        config.getoption("cors_origin"),
+        config.getoption("drills"),
+    )
+    url = config.getoption("base_url").rstrip("/")
+    if options.drills and options.admin_token is None:
+        raise pytest.UsageError("--drills needs --admin-token")
+    try:
+        profile = learn(url, options)
+    except UnreachableError as error:
+        pytest.exit(f"lockstep-check: FAILED: no answer from {url}: {error}", returncode=1)
+    set_run_profile(profile)
+    config.pluginmanager.register(Report(url, profile), REPORT)
+
+
+REPORT = "lockstep-report"
+ONLY_WITH_BASE_URL = ("admin_token", "max_body_bytes", "max_delay_seconds", "cors_origin", "drills")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("base_url"):
+        _deployed(config)
+    elif any(config.getoption(name) for name in ONLY_WITH_BASE_URL):
+        raise pytest.UsageError(
+            "--admin-token, --max-body-bytes, --max-delay-seconds, --cors-origin and --drills "
+            "describe the instance of --base-url"
+        )
     if config.getoption("container_engine"):
         LAUNCHER.engine = config.getoption("container_engine")
         LAUNCHER.image = config.getoption("image")
@@ -120,12 +170,14 @@ def _cannot_run(config: pytest.Config, item: pytest.Item) -> bool:
     return any(name in fixtures and not isinstance(params.get(name), str) for name in VARIANTS)
 
 
-def not_applicable(config: pytest.Config, item: pytest.Item) -> list[str]:
-    """Why `item` does not apply to its target's profile (empty: it applies)."""
+def not_applicable(config: pytest.Config, item: pytest.Item) -> str | None:
+    """Why `item` does not apply to its target's profile (None: it applies)."""
     fixtures = set(getattr(item, "fixturenames", ()))
     needs = {need for name, need in FIXTURE_NEEDS.items() if name in fixtures}
     for mark in item.iter_markers("needs"):
         needs.update(mark.args)
+    if unknown := needs - set(NEEDS):
+        raise pytest.UsageError(f"{item.nodeid}: unknown needs {sorted(unknown)}, not in {NEEDS}")
     if config.getoption("base_url"):
         return run_profile().unmet(needs)
     # The suite's own targets: each variant is built for its fixture's need, the others
@@ -137,9 +189,15 @@ def not_applicable(config: pytest.Config, item: pytest.Item) -> list[str]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect, never skip, what cannot run here: a skipped test counts as a failure."""
-    deselected = [
-        item for item in items if _cannot_run(config, item) or not_applicable(config, item)
-    ]
+    report: Report | None = config.pluginmanager.get_plugin(REPORT)
+    deselected = []
+    for item in items:
+        if _cannot_run(config, item):
+            deselected.append(item)
+        elif (why := not_applicable(config, item)) is not None:
+            deselected.append(item)
+            if report is not None:
+                report.not_applicable(item, why)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         chosen = set(map(id, deselected))
@@ -192,8 +250,10 @@ class Targets:
     def _build(self, key: str) -> Target:
         if key == "url":
             impl = self.config.getoption("base_url_impl")
-            url = self.config.getoption("base_url")
-            return HttpTarget("url", impl, "url", url, run_profile())
+            url = self.config.getoption("base_url").rstrip("/")
+            report: Report | None = self.config.pluginmanager.get_plugin(REPORT)
+            observer = report.sent if report is not None else None
+            return HttpTarget("url", impl, "url", url, run_profile(), observer=observer)
         implementation, kind = key.split("-", 1)
         if kind == "inprocess":
             return InProcessTarget.build(implementation, SUITE_ENV)

@@ -2,6 +2,7 @@
 get_redoc."""
 
 import hashlib
+import html
 import json
 import math
 import platform
@@ -247,14 +248,14 @@ class _Sources(HTMLParser):
     [
         pytest.param(
             "/docs",
-            "lockstep - API docs",
+            "API docs",
             (["/docs/swagger-ui-bundle.js"], ["/docs/swagger-ui.css"]),
             'url: "/openapi.json"',
             id="swagger_ui",
         ),
         pytest.param(
             "/redoc",
-            "lockstep - API reference",
+            "API reference",
             (["/docs/redoc.standalone.js"], []),
             'spec-url="/openapi.json"',
             id="redoc",
@@ -274,7 +275,8 @@ def test_docs_pages_load_everything_from_the_service(
     sources = _Sources()
     sources.feed(page)
     assert sources.charset == "utf-8"  # the bundles are UTF-8; a browser decodes as told
-    assert f"<title>{title}</title>" in page
+    named = f"{target.profile.name} - {title}"  # APP_NAME, escaped as HTML text
+    assert f"<title>{html.escape(named, quote=False)}</title>" in page
     assert (sources.scripts, sources.styles) == loads  # scripts, style sheets
     assert document in page
     assert "http://" not in page

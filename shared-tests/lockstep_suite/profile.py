@@ -32,15 +32,8 @@ DEFAULTS = {
     "MAX_BODY_BYTES": "1048576",
     "MAX_DELAY_SECONDS": "10",
 }
-# What a test may need of a target, and why it does not apply when the profile lacks it.
-NEEDS = {
-    "admin_token": "needs the admin token (--admin-token)",
-    "drills": "changes the instance's flags (needs --drills and --admin-token)",
-    "guarded_admin": "needs ADMIN_TOKEN set on the instance (its admin endpoints answer 403)",
-    "disabled_admin": "needs ADMIN_TOKEN unset on the instance (its admin endpoints answer 401)",
-    "cors": "needs an origin CORS_ORIGINS allows (--cors-origin)",
-    "no_cors": "needs CORS_ORIGINS unset on the instance",
-}
+# What a test may need of a target, in the order the reasons it does not apply are told.
+NEEDS = ("guarded_admin", "disabled_admin", "cors", "no_cors", "admin_token", "drills")
 
 
 @dataclass(frozen=True)
@@ -93,9 +86,22 @@ class Profile:
             "no_cors": not self.cors_enabled,
         }[need]
 
-    def unmet(self, needs: set[str]) -> list[str]:
-        """Why a test with these needs does not apply to this target (empty: it applies)."""
-        return [NEEDS[need] for need in sorted(needs) if not self.has(need)]
+    def unmet(self, needs: set[str]) -> str | None:
+        """Why a test with these needs does not apply to this target (None: it applies)."""
+        missing = next((need for need in NEEDS if need in needs and not self.has(need)), None)
+        if missing is None:
+            return None
+        if missing in ("admin_token", "drills", "guarded_admin") and not self.admin_enabled:
+            return "the admin endpoints are disabled (ADMIN_TOKEN unset)"
+        return {
+            "disabled_admin": "the admin endpoints are enabled (ADMIN_TOKEN set)",
+            "cors": "needs an origin CORS_ORIGINS allows (--cors-origin)"
+            if self.cors_enabled
+            else "CORS is off (CORS_ORIGINS unset)",
+            "no_cors": "CORS is on (CORS_ORIGINS set)",
+            "admin_token": "needs the admin token (--admin-token)",
+            "drills": "flips the liveness or readiness flag (only with --drills)",
+        }[missing]
 
     @property
     def token(self) -> str:

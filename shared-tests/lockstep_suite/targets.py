@@ -10,7 +10,7 @@ from the raw socket client.
 import contextlib
 import importlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -61,8 +61,11 @@ class HttpTarget:
     base_url: str
     profile: Profile = SUITE
     timeout: float = 30.0
+    observer: Callable[[str, str], None] | None = None  # told of each request (the report)
 
     def request(self, method: str, path: str, headers: Headers = None, body: Body = None) -> Reply:
+        if self.observer is not None:
+            self.observer(method, path)
         with httpx.Client(trust_env=False, timeout=self.timeout) as client:
             sent = Request.of(method, path, headers).headers
             raw = [(name.encode("latin-1"), value) for name, value in sent]
@@ -72,6 +75,8 @@ class HttpTarget:
             )
 
     def send(self, request: Request) -> Reply:
+        if self.observer is not None:
+            self.observer(request.method, request.target)
         return wire.send(self.base_url, request, self.timeout)
 
 
