@@ -13,13 +13,9 @@ import pytest
 
 from lockstep_contract import payloads
 from lockstep_contract.logs import ERROR_LOGGER
-from lockstep_suite.targets import (
-    ADMIN_TOKEN,
-    IMPLEMENTATIONS,
-    SUITE_ENV,
-    InProcessTarget,
-    Reply,
-)
+from lockstep_suite.messages import Reply
+from lockstep_suite.profile import ADMIN_TOKEN, SUITE_ENV
+from lockstep_suite.targets import IMPLEMENTATIONS, InProcessTarget
 
 # The implementations whose framework validates bodies itself (Flask uses the contract's).
 FRAMEWORK_VALIDATED = ("fastapi", "litestar")

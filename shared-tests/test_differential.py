@@ -20,7 +20,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from lockstep_suite.expect import JSON, PROBLEM, comparable_headers
-from lockstep_suite.targets import ADMIN_TOKEN, SUITE_ENV, InProcessTarget, Reply, Target
+from lockstep_suite.messages import Reply
+from lockstep_suite.profile import ADMIN_TOKEN, SUITE_ENV
+from lockstep_suite.targets import InProcessTarget, Target
 
 pytestmark = pytest.mark.process
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
+from lockstep_suite.profile import ADMIN_TOKEN
 from lockstep_suite.servers import LAUNCHER
-from lockstep_suite.targets import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
 # A signal reaches a server's master (and, in a container, goes through the engine's client)

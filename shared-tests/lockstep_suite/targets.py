@@ -19,11 +19,7 @@ import httpx
 
 from lockstep_suite import inprocess, wire
 from lockstep_suite.messages import Reply, Request
-from lockstep_suite.profile import ADMIN_TOKEN, SUITE, SUITE_ENV, Profile
-
-# ADMIN_TOKEN, SUITE_ENV and Reply live in profile and messages; they are also imported from
-# here (as they long were), hence their place in __all__.
-__all__ = ["ADMIN_TOKEN", "SUITE_ENV", "Body", "HttpTarget", "InProcessTarget", "Reply", "Target"]
+from lockstep_suite.profile import SUITE, SUITE_ENV, Profile
 
 ROOT = Path(__file__).resolve().parents[2]
 IMPLEMENTATIONS = tuple(
