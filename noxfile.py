@@ -199,6 +199,17 @@ def containers(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+def tool_tests(session: nox.Session, tool: str) -> None:
+    """shared-tests/test_<tool>.py, selected by --<tool> (conftest.SYSTEM_TOOLS), once the
+    session has checked that the tool is there."""
+    install(session)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    session.run(
+        "pytest", f"shared-tests/test_{tool}.py", f"--{tool}", "-p", "no:cacheprovider",
+        f"--junitxml={REPORTS / f'{tool}.xml'}", *session.posargs,
+    )  # fmt: skip
+
+
 @nox.session
 def browser(session: nox.Session) -> None:
     """/docs and /redoc in headless Chromium, driven by Playwright, on each implementation's
@@ -206,12 +217,7 @@ def browser(session: nox.Session) -> None:
     Debian's chromium (Playwright's own browser download is never used)."""
     if not Path("/usr/bin/chromium").exists():
         session.error("chromium is missing: apt-get install chromium")
-    install(session)
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    session.run(
-        "pytest", "shared-tests/test_browser.py", "--browser", "-p", "no:cacheprovider",
-        f"--junitxml={REPORTS / 'browser.xml'}", *session.posargs,
-    )  # fmt: skip
+    tool_tests(session, "browser")
 
 
 @nox.session
@@ -221,12 +227,7 @@ def postgres(session: nox.Session) -> None:
     (its server binaries in /usr/lib/postgresql/<version>/bin)."""
     if not any(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
         session.error("PostgreSQL is missing: apt-get install postgresql")
-    install(session)
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    session.run(
-        "pytest", "shared-tests/test_postgres.py", "--postgres", "-p", "no:cacheprovider",
-        f"--junitxml={REPORTS / 'postgres.xml'}", *session.posargs,
-    )  # fmt: skip
+    tool_tests(session, "postgres")
 
 
 @nox.session
