@@ -31,6 +31,7 @@ def implementations(names: list[str] | None = None) -> list[Implementation]:
     found = []
     for pyproject in sorted(ROOT.glob("implementations/*/pyproject.toml")):
         dependencies = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
-        wsgi = any(str(dep).startswith("gunicorn") for dep in dependencies)
+        # The runner is the contract's extra it asks for: lockstep-contract[gunicorn] or [uvicorn].
+        wsgi = any("[gunicorn]" in str(dep) for dep in dependencies)
         found.append(Implementation(pyproject.parent.name, "gunicorn" if wsgi else "uvicorn"))
     return [impl for impl in found if not names or impl.name in names]
