@@ -93,21 +93,20 @@ def _batch(call: Call, is_async: bool, n: int) -> float:
     return time.perf_counter() - started
 
 
-def _microseconds(calls: dict[str, Call], is_async: bool, quiet: str) -> dict[str, float]:
+def _microseconds(
+    calls: dict[str, Call], is_async: bool, quiet: str, access: Any
+) -> dict[str, float]:
     """Per subject, the best batch's µs per call; the subjects' batches take turns, so that a
     slow moment of the machine does not fall on one subject only. During the `quiet` subject's
-    batches the access logger is off (what LOG_LEVEL=WARNING does): the access line's cost."""
-    from lockstep_contract.logs import ACCESS_LOGGER  # noqa: PLC0415 (after the path is set)
-
-    logger = logging.getLogger(ACCESS_LOGGER)
+    batches the `access` lines are off (what LOG_LEVEL=WARNING does): the access line's cost."""
     for call in calls.values():
         _batch(call, is_async, WARMUP)
     best = dict.fromkeys(calls, float("inf"))
     for _ in range(BATCHES):
         for name, call in calls.items():
-            logger.disabled = name == quiet
+            access.enabled = name != quiet
             best[name] = min(best[name], _batch(call, is_async, BATCH))
-    logger.disabled = False
+    access.enabled = True
     return {name: round(seconds / BATCH * 1e6, 1) for name, seconds in best.items()}
 
 
@@ -119,8 +118,9 @@ def measure(impl: Implementation) -> list[dict[str, Any]]:
     from lockstep_contract.settings import Settings  # noqa: PLC0415
 
     sys.path.insert(0, str(BENCH / "minimal"))
-    # The access lines go where a server's stdout would, here nowhere; logging as served.
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115, PTH123 (kept for the process's life)
+    # The access lines go where a server's stdout would (descriptor 1), here nowhere.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
     settings = Settings.from_env({})
     logging.config.dictConfig(logging_config(settings, impl.name))
     module = importlib.import_module(f"{impl.module}.app")
@@ -140,7 +140,8 @@ def measure(impl: Implementation) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"implementation": impl.name, "endpoint": endpoint, "path": path}
         calls = {subject: make(app, path) for subject, app in subjects.items()}
         quiet = "minimal_middleware_no_access_line"
-        for subject, microseconds in _microseconds(calls, is_async, quiet).items():
+        times = _microseconds(calls, is_async, quiet, wrapped.runtime.access)
+        for subject, microseconds in times.items():
             row[f"{subject}_us"] = microseconds
         row["middleware_us"] = round(row["minimal_middleware_us"] - row["minimal_us"], 1)
         row["access_line_us"] = round(
@@ -170,8 +171,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--impl", required=True)
     chosen = implementations([parser.parse_args().impl])
-    out = sys.stdout
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w")  # before measure() silences descriptor 1
     print(json.dumps(measure(chosen[0])), file=out)
+    out.close()
 
 
 if __name__ == "__main__":

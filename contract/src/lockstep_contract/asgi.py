@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from lockstep_contract import problems
-from lockstep_contract.exchange import Answer, Exchange
+from lockstep_contract.exchange import READ, Answer, Exchange
 from lockstep_contract.logs import ERROR_LOGGER
 from lockstep_contract.runtime import Runtime
 
@@ -24,6 +24,7 @@ _ERRORS = logging.getLogger(ERROR_LOGGER)
 # The scheme and authority of the absolute form, as gunicorn reads them (a target with "://",
 # split by urllib.parse.urlsplit); gunicorn refuses any other target not starting with "/".
 _SCHEME_AUTHORITY = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+_READ = tuple((name, name.encode()) for name in READ)
 
 
 class ContractMiddleware:
@@ -35,23 +36,11 @@ class ContractMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers: dict[str, str] = {}
-        repeated = False
-        for raw_name, raw_value in scope["headers"]:
-            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-            if name in headers:
-                # Repeated fields are joined as WSGI servers join them (RFC 9110, 5.3)...
-                headers[name] = f"{headers[name]},{value}"
-                repeated = True
-            else:
-                headers[name] = value
-        if repeated:
-            # ...and handed on joined, so that every framework reads a repeated field alike.
-            scope["headers"] = [
-                (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
-            ]
-        _to_origin_form(scope)
-        exchange = Exchange(self.runtime, scope["method"], scope["path"], headers.get)
+        read = _read_headers(scope)
+        raw_path = scope.get("raw_path")
+        if raw_path and (raw_path[:1] != b"/" or b"#" in raw_path):
+            _to_origin_form(scope, raw_path)
+        exchange = Exchange(self.runtime, scope["method"], scope["path"], read)
         scope.setdefault("state", {})["request_id"] = exchange.request_id
         status = 500
         started = False
@@ -62,11 +51,7 @@ class ContractMiddleware:
             nonlocal status, started
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
-                pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
-                message["headers"] = [
-                    (k.encode("latin-1"), v.encode("latin-1"))
-                    for k, v in exchange.with_contract_headers(pairs)
-                ]
+                message["headers"] = exchange.with_raw_contract_headers(message["headers"])
                 if self.runtime.state.shutting_down:
                     # The drain (lifecycle.py): uvicorn closes the connection after this answer.
                     message["headers"].append((b"connection", b"close"))
@@ -78,6 +63,8 @@ class ContractMiddleware:
             answer = exchange.answer_before_app()
             if answer is None and exchange.is_chunked():
                 receive, answer = await _buffer_body(receive, exchange)
+            if answer is None:
+                answer = exchange.answer_unrouted()
             if answer is not None:
                 await _send_answer(send_with_headers, answer)
             else:
@@ -94,14 +81,29 @@ class ContractMiddleware:
             exchange.count_and_log(status)
 
 
-def _to_origin_form(scope: Scope) -> None:
+def _read_headers(scope: Scope) -> dict[str, str]:
+    """The headers the middleware reads (exchange.READ), decoded; the others stay bytes."""
+    headers: dict[bytes, bytes] = {}
+    repeated = False
+    for raw_name, value in scope["headers"]:
+        name = raw_name.lower()
+        if name in headers:
+            # Repeated fields are joined as WSGI servers join them (RFC 9110, 5.3)...
+            headers[name] += b"," + value
+            repeated = True
+        else:
+            headers[name] = value
+    if repeated:
+        # ...and handed on joined, so that every framework reads a repeated field alike.
+        scope["headers"] = list(headers.items())
+    return {name: headers[raw].decode("latin-1") for name, raw in _READ if raw in headers}
+
+
+def _to_origin_form(scope: Scope, raw: bytes) -> None:
     """The path of the request target as gunicorn hands it over, so that every server's
     requests are routed alike: without the scheme and authority of the absolute form
     (`GET http://host/health`, which RFC 9112 3.2.2 says a server must accept) and without a
     fragment. uvicorn passes both on in the path."""
-    raw = scope.get("raw_path")
-    if not raw or (raw[:1] == b"/" and b"#" not in raw):
-        return  # the origin form: nothing to do (an ASGI server may omit raw_path)
     origin = raw.partition(b"#")[0]
     if absolute := _SCHEME_AUTHORITY.match(origin):
         origin = origin[absolute.end() :] or b"/"
@@ -142,7 +144,7 @@ async def _send_answer(send: Send, answer: Answer) -> None:
         {
             "type": "http.response.start",
             "status": answer.status,
-            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers],
+            "headers": [(name.encode(), value.encode("latin-1")) for name, value in answer.headers],
         }
     )
     await send({"type": "http.response.body", "body": answer.body})

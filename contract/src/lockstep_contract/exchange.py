@@ -1,22 +1,36 @@
 """One request as the middleware sees it: its id, its route, the answers the middleware gives
-before the application runs (400 for a bad Host, 413, OPTIONS, CORS preflight), the headers
-added to every answer, and the access line and metrics written when it ends. Shared by the
-ASGI and WSGI middleware."""
+before the application runs (400 for a bad Host, 413, OPTIONS, CORS preflight, 404 outside the
+route table), the headers added to every answer, and the access line and metrics written when
+it ends. Shared by the ASGI and WSGI middleware."""
 
-import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from lockstep_contract import logs, problems, requestid, rules
-from lockstep_contract.logs import ACCESS_LOGGER
+from lockstep_contract import problems, requestid, rules
 from lockstep_contract.route_table import UNMATCHED, match
 from lockstep_contract.runtime import Runtime
 
-Headers = list[tuple[str, str]]
-_ACCESS = logging.getLogger(ACCESS_LOGGER)
+Headers = list[tuple[str, str]]  # WSGI's
+RawHeaders = list[tuple[bytes, bytes]]  # ASGI's: handled as bytes, never decoded whole
+Text = TypeVar("Text", str, bytes)
+# What the contract sets on every answer, replacing the framework's own if it sent one.
 _OWNED = frozenset({requestid.HEADER.lower(), "cache-control", "x-content-type-options", "vary"})
+_OWNED_RAW = frozenset(name.encode() for name in _OWNED)
+_ALWAYS = (("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"))
+_ALWAYS_RAW = tuple((name.encode(), value.encode()) for name, value in _ALWAYS)
+_REQUEST_ID_RAW = requestid.HEADER.encode()
 _ALLOWED_HEADERS = f"Authorization, Content-Type, {requestid.HEADER}"
+# The request headers the middleware reads, lower-case: the ASGI and WSGI middleware hand over
+# these alone, decoded, as a dict (see Exchange).
+READ = (
+    "host",
+    "x-request-id",
+    "content-length",
+    "transfer-encoding",
+    "origin",
+    "access-control-request-method",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,23 +41,20 @@ class Answer:
 
 
 class Exchange:
-    def __init__(
-        self, runtime: Runtime, method: str, path: str, header: Callable[[str], str | None]
-    ) -> None:
+    def __init__(self, runtime: Runtime, method: str, path: str, headers: dict[str, str]) -> None:
+        """`headers`: those of READ the request carries, by lower-case name."""
         self.started = time.perf_counter()
         self.runtime = runtime
         self.method = method
         self.path = path
         self.route = match(path)
+        self._header = header = headers.get
         self.request_id = requestid.resolve(header("x-request-id"))
-        self._header = header
-        self._origin = self._allowed_origin(header("origin"))
-
-    def _allowed_origin(self, origin: str | None) -> str | None:
-        allowed = self.runtime.settings.cors_origins
-        if origin is None or not allowed:
-            return None
-        return origin if allowed == ("*",) or origin in allowed else None
+        allowed = runtime.settings.cors_origins
+        origin = header("origin") if allowed else None
+        if origin is not None and allowed != ("*",) and origin not in allowed:
+            origin = None
+        self._origin = origin
 
     def declared_too_large(self) -> bool:
         length = self._header("content-length")
@@ -72,6 +83,11 @@ class Exchange:
             ]
         return Answer(204, headers, b"")
 
+    def answer_unrouted(self) -> Answer | None:
+        """404 for a path outside the route table, whatever the method, without calling the
+        application (after the body checks: a body over the limit is a 413 on any path)."""
+        return self.problem(404, problems.NOT_FOUND) if self.route is None else None
+
     def too_large(self) -> Answer:
         detail = problems.too_large(self.runtime.settings.max_body_bytes)
         return self.problem(413, detail)
@@ -85,40 +101,57 @@ class Exchange:
         )
 
     def with_contract_headers(self, headers: Headers) -> Headers:
-        """The answer's headers plus those the contract puts on every answer."""
-        kept = [
-            (name, value)
-            for name, value in headers
-            if name.lower() not in _OWNED and not name.lower().startswith("access-control-")
-        ]
-        kept += [
-            (requestid.HEADER, self.request_id),
-            ("Cache-Control", "no-store"),
-            ("X-Content-Type-Options", "nosniff"),
-        ]
+        """The answer's headers plus those the contract puts on every answer (WSGI)."""
+        return _merged(headers, self._contract_headers(), _OWNED, "access-control-")
+
+    def with_raw_contract_headers(self, headers: RawHeaders) -> RawHeaders:
+        """The same for ASGI, in bytes: only the names are looked at, lower-cased."""
+        if not self.runtime.settings.cors_origins:  # the usual case, in bytes made once
+            added = [(_REQUEST_ID_RAW, self.request_id.encode()), *_ALWAYS_RAW]
+        else:
+            added = [(k.encode(), v.encode("latin-1")) for k, v in self._contract_headers()]
+        return _merged(headers, added, _OWNED_RAW, b"access-control-")
+
+    def _contract_headers(self) -> Headers:
+        added = [(requestid.HEADER, self.request_id), *_ALWAYS]
         if self.runtime.settings.cors_origins:
-            kept.append(("Vary", "Origin"))
+            added.append(("Vary", "Origin"))
         if self._origin is not None:
-            kept += [
+            added += [
                 ("Access-Control-Allow-Origin", self._origin),
                 ("Access-Control-Expose-Headers", requestid.HEADER),
             ]
-        return kept + [
-            (name, value) for name, value in headers if name.lower().startswith("access-control-")
-        ]
+        return added
 
     def count_and_log(self, status: int) -> None:
         """Count the request in the metrics and write its access line (it has been answered)."""
         seconds = time.perf_counter() - self.started
-        self.runtime.metrics.observe(self.method, self.route, status, seconds)
-        logs.access(
-            _ACCESS,
-            {
-                "request_id": self.request_id,
-                "method": self.method,
-                "path": self.path,
-                "route": self.route.template if self.route else UNMATCHED,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 3),
-            },
+        route = self.route.template if self.route is not None else UNMATCHED
+        self.runtime.metrics.observe(self.method, route, status, seconds)
+        self.runtime.access.write(
+            request_id=self.request_id,
+            method=self.method,
+            path=self.path,
+            route=route,
+            status=status,
+            seconds=seconds,
         )
+
+
+def _merged(
+    headers: list[tuple[Text, Text]],
+    added: list[tuple[Text, Text]],
+    owned: frozenset[Text],
+    cors: Text,
+) -> list[tuple[Text, Text]]:
+    """The framework's headers but those the contract owns, then the contract's, then the
+    framework's CORS headers (after ours: the contract's CORS answer comes first)."""
+    kept: list[tuple[Text, Text]] = []
+    framework_cors: list[tuple[Text, Text]] = []
+    for pair in headers:
+        name = pair[0].lower()
+        if name.startswith(cors):
+            framework_cors.append(pair)
+        elif name not in owned:
+            kept.append(pair)
+    return kept + added + framework_cors

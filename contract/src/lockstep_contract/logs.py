@@ -21,8 +21,6 @@ class ContractFormatter(logging.Formatter):
         super().__init__()
         self.implementation = implementation
         self.style_name = style_name
-        self._second = -1
-        self._second_text = ""
 
     def format(self, record: logging.LogRecord) -> str:
         # Every handler formats the record again (stdout, then LOG_FILE): keep the first.
@@ -33,7 +31,7 @@ class ContractFormatter(logging.Formatter):
 
     def _format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": self._time(record.created),
+            "time": rfc3339(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -47,28 +45,20 @@ class ContractFormatter(logging.Formatter):
         head = f"{line.pop('time')} {line.pop('level')} {line.pop('logger')} {line.pop('message')}"
         return " ".join([head, *(f"{key}={value}" for key, value in line.items())])
 
-    def _time(self, created: float) -> str:
-        """RFC 3339 UTC with milliseconds; the part up to the second is made once a second."""
-        second = int(created)
-        if second != self._second:
-            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
-            self._second = second
-        return f"{self._second_text}{int((created - second) * 1000):03d}Z"
+
+# The text up to the second, made once a second: (second, "YYYY-MM-DDTHH:MM:SS.").
+_second: tuple[int, str] = (-1, "")
 
 
-def access(logger: logging.Logger, fields: dict[str, Any]) -> None:
-    """One access line: `fields` are its own keys in contract order (request_id ... duration_ms).
-
-    The record is made directly: logging.info() would first walk the stack for the caller's
-    file and line, which an access line does not carry.
-    """
-    if logger.isEnabledFor(logging.INFO):
-        message = f"{fields['method']} {fields['path']} {fields['status']}"
-        record = logger.makeRecord(
-            logger.name, logging.INFO, __file__, 0, message, (), None,
-            extra={ACCESS_FIELDS: fields},
-        )  # fmt: skip
-        logger.handle(record)
+def rfc3339(moment: float) -> str:
+    """RFC 3339 UTC with milliseconds, as every line carries it."""
+    global _second  # noqa: PLW0603 (one cache for the process; a tuple, swapped whole)
+    second, text = _second
+    whole = int(moment)
+    if whole != second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(whole))
+        _second = (whole, text)
+    return f"{text}{int((moment - whole) * 1000):03d}Z"
 
 
 def logging_config(settings: Settings, implementation: str) -> dict[str, Any]:

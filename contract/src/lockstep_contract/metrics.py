@@ -6,9 +6,10 @@ anything imports prometheus_client, so each worker writes its samples to files t
 """
 
 import os
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import (
     CollectorRegistry,
@@ -25,7 +26,6 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
 from lockstep_contract.lifecycle import MULTIPROC_ENV
-from lockstep_contract.route_table import UNMATCHED, Route
 
 if TYPE_CHECKING:
     # Only for the annotation: runtime.py builds the Metrics of its Runtime.
@@ -35,6 +35,15 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _MAX_CHILDREN = 4096
+
+
+class _Cell(Protocol):
+    """One of prometheus_client's values (values.MutexValue or its multiprocess MmapedValue)."""
+
+    def inc(self, amount: float) -> None: ...
+
+
+_Cells = tuple[_Cell, _Cell, Sequence[_Cell]]  # request count, duration sum, duration buckets
 
 
 class Metrics:
@@ -83,26 +92,37 @@ class Metrics:
             stack.python_version,
         ).set(1)
         self._registry = own
-        # labels() takes a lock and builds its key on every call; a request reuses its children.
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        # Per (method, route, status), the value cells a request adds to (see observe()).
+        self._cells: dict[tuple[str, str, int], _Cells] = {}
 
-    def observe(self, method: str, route: Route | None, status: int, seconds: float) -> None:
-        template = route.template if route is not None else UNMATCHED
-        key = (method, template, status)
-        children = self._children.get(key)
-        if children is None:
-            label = method if method in METHODS else "OTHER"
-            children = (
-                self.requests.labels(label, template, str(status)),
-                self.duration.labels(label, template),
-            )
-            # Bounded like the label set: the methods, the routes and the statuses answered
-            # (any unknown method counts once as "OTHER" but is a key of its own, so cap).
-            if len(self._children) < _MAX_CHILDREN:
-                self._children[key] = children
-        requests, duration = children
-        requests.inc()
-        duration.observe(seconds)
+    def observe(self, method: str, template: str, status: int, seconds: float) -> None:
+        """One answered request; `template` is its route's, or route_table.UNMATCHED.
+
+        Three additions to prometheus_client's own value cells (in memory, or the worker's
+        file under PROMETHEUS_MULTIPROC_DIR): the request count, the duration sum and one
+        bucket, found by bisection. Counter.inc() and Histogram.observe() do the same
+        additions after checks that cannot fail here and a walk of the buckets; labels()
+        takes a lock and builds its key. implementations/test_metrics.py holds the two ways
+        to the same exposition.
+        """
+        cells = self._cells.get((method, template, status))
+        if cells is None:
+            cells = self._cells_for(method, template, status)
+        count, total, buckets = cells
+        count.inc(1)
+        total.inc(seconds)
+        buckets[bisect_left(BUCKETS, seconds)].inc(1)
+
+    def _cells_for(self, method: str, template: str, status: int) -> "_Cells":
+        label = method if method in METHODS else "OTHER"
+        requests = self.requests.labels(label, template, str(status))
+        duration = self.duration.labels(label, template)
+        cells = (requests._value, duration._sum, duration._buckets)
+        # Bounded like the label set: the methods, the routes and the statuses answered (any
+        # unknown method counts once as "OTHER" but would be a key of its own, so cap).
+        if len(self._cells) < _MAX_CHILDREN:
+            self._cells[(method, template, status)] = cells
+        return cells
 
     def render(self) -> bytes:
         if self._registry is not None:

@@ -1,7 +1,8 @@
 """The contract's route table: templates, methods and operationIds, for the middleware.
 
 Frameworks route requests to handlers themselves; the middleware uses this table for what
-must not depend on the framework: the metrics/log `route` label, `Allow`, and `OPTIONS`.
+must not depend on the framework: the metrics/log `route` label, `Allow`, `OPTIONS`, and the
+404 of a path outside the table, answered before any framework runs.
 """
 
 import re
@@ -47,9 +48,17 @@ ROUTES = (
 )
 
 
+# Most requests name a template without parameters: one dict look-up finds them.
+_STATIC = {route.template: route for route in ROUTES if "{" not in route.template}
+_TEMPLATED = tuple(route for route in ROUTES if "{" in route.template)
+
+
 def match(path: str) -> Route | None:
     """The route whose template matches the percent-decoded path exactly, if any."""
-    for route in ROUTES:
+    route = _STATIC.get(path)
+    if route is not None:
+        return route
+    for route in _TEMPLATED:
         if route.pattern.fullmatch(path):
             return route
     return None

@@ -1,5 +1,5 @@
 """What one application instance holds: what is serving, settings, instance state, metrics,
-start time.
+access lines, start time.
 
 `create_app` in every implementation builds one `Runtime`. Under a runner, the state and the
 start time are the instance's, shared by every worker (see lifecycle.py).
@@ -9,6 +9,7 @@ import os
 import platform
 from dataclasses import dataclass, field
 
+from lockstep_contract.access import AccessLog
 from lockstep_contract.lifecycle import (
     InstanceState,
     instance_started_at,
@@ -37,6 +38,7 @@ class Runtime:
     stack: Stack
     state: InstanceState
     metrics: Metrics
+    access: AccessLog
     started_at: str = field(default_factory=utc_now_text)
 
     @classmethod
@@ -44,4 +46,11 @@ class Runtime:
         """Settings default to the environment's; state and start time to the instance's."""
         if settings is None:
             settings = Settings.from_env(os.environ)
-        return cls(settings, stack, instance_state(), Metrics(stack), instance_started_at())
+        return cls(
+            settings,
+            stack,
+            instance_state(),
+            Metrics(stack),
+            AccessLog(settings, stack.implementation),
+            instance_started_at(),
+        )

@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from lockstep_contract import problems
-from lockstep_contract.exchange import Answer, Exchange
+from lockstep_contract.exchange import READ, Answer, Exchange
 from lockstep_contract.logs import ERROR_LOGGER
 from lockstep_contract.runtime import Runtime
 
@@ -20,6 +20,12 @@ StartResponse = Callable[..., Callable[[bytes], object]]
 Environ = dict[str, Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 REQUEST_ID_KEY = "lockstep.request_id"
+# Where PEP 3333 puts the headers the middleware reads: `content-length` in CONTENT_LENGTH,
+# `x-request-id` in HTTP_X_REQUEST_ID.
+_READ = tuple(
+    (name, key if key in ("CONTENT_LENGTH", "CONTENT_TYPE") else f"HTTP_{key}")
+    for name, key in ((name, name.upper().replace("-", "_")) for name in READ)
+)
 
 _ERRORS = logging.getLogger(ERROR_LOGGER)
 
@@ -30,16 +36,13 @@ class ContractMiddleware:
         self.runtime = runtime
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        def header(name: str) -> str | None:
-            key = name.upper().replace("-", "_")
-            value = environ.get(key if key in ("CONTENT_LENGTH", "CONTENT_TYPE") else "HTTP_" + key)
-            return str(value) if value not in (None, "") else None
-
         if not environ.get("PATH_INFO"):
             # gunicorn's path of `GET http://host HTTP/1.1`; werkzeug would redirect it to "/".
             environ["PATH_INFO"] = "/"
         path = _utf8_path(environ["PATH_INFO"])
-        exchange = Exchange(self.runtime, environ["REQUEST_METHOD"], path, header)
+        # An empty value is as good as none in WSGI: servers set CONTENT_LENGTH to "" alike.
+        read = {name: str(environ[key]) for name, key in _READ if environ.get(key)}
+        exchange = Exchange(self.runtime, environ["REQUEST_METHOD"], path, read)
         environ[REQUEST_ID_KEY] = exchange.request_id
         status = [500]
 
@@ -55,6 +58,8 @@ class ContractMiddleware:
         if answer is None and exchange.is_chunked():
             # Outside the try: a malformed chunk is the server's to answer (400), not a 500.
             answer = _buffer_body(environ, exchange)
+        if answer is None:
+            answer = exchange.answer_unrouted()
         bodiless = environ["REQUEST_METHOD"] == "HEAD"
         try:
             if answer is not None:
