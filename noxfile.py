@@ -76,18 +76,22 @@ def typecheck(session: nox.Session) -> None:
     install(session, *BENCH_GROUPS)
     sources = ["contract/src", *(f"implementations/{name}/src" for name in IMPLEMENTATIONS)]
     tests = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("implementations/test_*.py"))
-    session.run("mypy", *sources, *tests, "shared-tests", "fuzz", "bench")
+    session.run("mypy", *sources, *tests, "contract/tests", "shared-tests", "fuzz", "bench")
     # A run of its own: deploy/tests has a conftest too, and imports its helpers from beside it.
     session.run("mypy", "deploy/tests", env={"MYPYPATH": "deploy/tests"})
 
 
 @nox.session
 def symmetry(session: nox.Session) -> None:
-    """The implementations' own tests (implementations/test_*.py, which read each framework's
-    objects): routes, handler names and routers against the contract's route table; one home
-    for an unhandled exception's 500 and its log line."""
+    """The white-box tests beside the code. The implementations' (implementations/test_*.py,
+    which read each framework's objects): routes, handler names and routers against the
+    contract's route table; one home for an unhandled exception's 500 and its log line. The
+    contract package's (contract/tests): its access line and metrics, written without logging
+    and Counter/Histogram, held to what those would write."""
     install(session)
-    session.run("pytest", "implementations", "-p", "no:cacheprovider", *session.posargs)
+    session.run(
+        "pytest", "implementations", "contract/tests", "-p", "no:cacheprovider", *session.posargs
+    )
 
 
 @nox.session
