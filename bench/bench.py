@@ -25,7 +25,17 @@ if __package__ in (None, ""):
 
 import httpx
 
-from bench import BENCH, RESULTS, SERVE, Implementation, implementations, overhead, report, wrk
+from bench import (
+    BENCH,
+    RESULTS,
+    SERVE,
+    Implementation,
+    implementations,
+    overhead,
+    parts,
+    report,
+    wrk,
+)
 from lockstep_suite.servers import Launcher, Server, remove_workdirs
 
 Row = dict[str, Any]
@@ -235,6 +245,8 @@ def main() -> int:
     data: Row = {"meta": meta(), "plan": asdict(plan), "results": [], "server_options": []}
     print("bench: in-process cost per request (bench/overhead.py)", file=sys.stderr, flush=True)
     data["overhead"], errors = overhead.run(impls), []
+    print("bench: each part of the contract alone (bench/parts.py)", file=sys.stderr, flush=True)
+    data["parts"] = parts.run()
     steps = [run_baselines] + ([] if args.no_server_options else [run_options])
     try:
         for impl, step in ((impl, step) for impl in impls for step in steps):

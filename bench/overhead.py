@@ -12,13 +12,16 @@ work, whose target is OWN_WORK_TARGET µs per request on GET /health.
 
 import argparse
 import asyncio
+import atexit
 import importlib
 import io
 import json
 import logging.config
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,6 +31,7 @@ if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bench import BENCH, ROOT, Implementation, implementations
+from bench.parts import MULTIPROC
 
 PATHS = {"health": "/health", "not_found": "/nope"}
 OWN_WORK_TARGET = 30.0  # µs per request on GET /health (issue 13)
@@ -171,6 +175,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--impl", required=True)
     chosen = implementations([parser.parse_args().impl])
+    if MULTIPROC not in os.environ:
+        # As served: the runners always set it, so the metrics are written to per-process files.
+        os.environ[MULTIPROC] = tempfile.mkdtemp(prefix="lockstep-overhead-")
+        atexit.register(shutil.rmtree, os.environ[MULTIPROC], ignore_errors=True)
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w")  # before measure() silences descriptor 1
     print(json.dumps(measure(chosen[0])), file=out)
     out.close()

@@ -19,7 +19,8 @@ ADDONS_TARGET = 1.3  # req/s at least this times the add-on stack's, on /health
 START_TARGET = 1.2  # an image's start at most this times its minimal image's
 SUBJECTS = {"implementation": "lockstep", "minimal": "minimal app", "addons": "add-on stack",
             "bare": "bare callable"}  # fmt: skip
-TEXT = {"implementation", "endpoint", "served", "image", "server", "protocol / worker", "layers"}
+TEXT = {"implementation", "endpoint", "served", "image", "server", "protocol / worker", "layers",
+        "part", "the usual way"}  # fmt: skip
 
 
 def num(value: Any, digits: int = 1) -> str:
@@ -118,6 +119,12 @@ def _overhead(data: Row) -> list[str]:
     return table(header, body)
 
 
+def _parts(data: Row) -> list[str]:
+    body = [[p["part"], num(p["us"], 2), p["usual"] or "-", num(p["usual_us"], 2)]
+            for p in data.get("parts", [])]  # fmt: skip
+    return table(["part", "µs", "the usual way", "the usual way µs"], body)
+
+
 def _options(data: Row) -> list[str]:
     body = [[o["implementation"], o["server"] + (" (default)" if o["default"] else ""),
              o["protocol"], str(o["workers"]), num(o["rps"]), num(o["p50_ms"], 2),
@@ -157,12 +164,19 @@ OVERHEAD_TEXT = (
 )
 
 
+PARTS_TEXT = (
+    "Each part of the contract's work alone, µs per request in process (`bench/parts.py`, as "
+    "served: prometheus_client in its multiprocess mode, access lines to descriptor 1), beside "
+    "the usual library call for the same result."
+)
+
+
 def bench_markdown(data: Row) -> str:
     lines = ["# lockstep benchmark", "", _measured(data), "", BASELINES_TEXT, "",
              "## Targets (issue 13)", "", *_targets(data), "",
              "## Every load", "", *_loads(data), "",
              "## Where the time goes (CPU per request, in process)", "", OVERHEAD_TEXT, "",
-             *_overhead(data)]  # fmt: skip
+             *_overhead(data), "", PARTS_TEXT, "", *_parts(data)]  # fmt: skip
     if data["server_options"]:
         lines += ["", "## Server options (GET /health)", "", *_options(data)]
     notes = data["notes"] + [f"error: {e}" for e in data["errors"]]
@@ -174,7 +188,7 @@ def bench_markdown(data: Row) -> str:
 def bench_readme(data: Row) -> list[str]:
     loads = _loads(data, baselines_only=True)
     lines = [_measured(data), "", BASELINES_TEXT, "", *_targets(data), "", *loads, "",
-             OVERHEAD_TEXT, "", *_overhead(data)]  # fmt: skip
+             OVERHEAD_TEXT, "", *_overhead(data), "", PARTS_TEXT, "", *_parts(data)]  # fmt: skip
     if data["server_options"]:
         lines += ["", "Server options on `GET /health`:", "", *_options(data)]
     return lines

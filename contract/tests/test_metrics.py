@@ -63,3 +63,33 @@ def test_multiprocess_mode(tmp_path: Path) -> None:
     count = f'http_requests_total{{method="GET",route="/health",status="200"}} {len(DURATIONS)}.0'
     assert count.encode() in cells
     assert cells == exposition("labels", tmp_path / "labels")
+
+
+FORKED = """
+import os
+from lockstep_contract.metrics import Metrics
+from lockstep_contract.runtime import Stack
+
+metrics = Metrics(Stack("flask", "flask", "3", "gunicorn", "23", "3.11.7"))
+metrics.observe("GET", "/health", 200, 0.001)
+child = os.fork()
+if child == 0:  # a worker forked after the first request: its additions go to its own file
+    metrics.observe("GET", "/health", 200, 0.001)
+    os._exit(0)
+os.waitpid(child, 0)
+metrics.observe("GET", "/health", 200, 0.001)
+print(len(os.listdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])))
+os.sys.stdout.buffer.write(metrics.render())
+"""
+
+
+def test_a_forked_worker_writes_its_own_file(tmp_path: Path) -> None:
+    """The process id is kept at each fork (metrics.py): a child's additions are its own, and
+    the parent's later ones do not overwrite them."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED], env=env, capture_output=True, check=True, timeout=60
+    )
+    files, _, exposition = done.stdout.partition(b"\n")
+    assert files == b"6"  # counter, histogram and gauge files: the parent's and the child's
+    assert b'http_requests_total{method="GET",route="/health",status="200"} 3.0' in exposition

@@ -36,7 +36,7 @@ class ContractMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        read = _read_headers(scope)
+        read = request_headers(scope)
         raw_path = scope.get("raw_path")
         if raw_path and (raw_path[:1] != b"/" or b"#" in raw_path):
             _to_origin_form(scope, raw_path)
@@ -81,7 +81,7 @@ class ContractMiddleware:
             exchange.count_and_log(status)
 
 
-def _read_headers(scope: Scope) -> dict[str, str]:
+def request_headers(scope: Scope) -> dict[str, str]:
     """The headers the middleware reads (exchange.READ), decoded; the others stay bytes."""
     headers: dict[bytes, bytes] = {}
     repeated = False

@@ -46,6 +46,24 @@ class _Cell(Protocol):
 _Cells = tuple[_Cell, _Cell, Sequence[_Cell]]  # request count, duration sum, duration buckets
 
 
+# prometheus_client's multiprocess values ask os.getpid() (a system call) on every addition,
+# to notice a fork; this process's id, kept up to date at each fork, answers the same.
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid  # noqa: PLW0603 (the one process id, set again in each child)
+    _pid = os.getpid()
+
+
+def _process_id() -> int:
+    return _pid
+
+
+os.register_at_fork(after_in_child=_forked)
+_FileValue = values.MultiProcessValue(_process_id)  # type: ignore[no-untyped-call]
+
+
 class Metrics:
     def __init__(self, stack: "Stack") -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -54,6 +72,8 @@ class Metrics:
         if self._multiproc_dir and values.ValueClass is values.MutexValue:
             # Samples would stay in this process while /metrics reads the shared files.
             raise RuntimeError(f"prometheus_client was imported before {MULTIPROC_ENV} was set")
+        if self._multiproc_dir:
+            values.ValueClass = _FileValue  # the class Counter and Histogram make values of
         # Shared workers write to files and are read by a collector; one process registers.
         own = None if self._multiproc_dir else CollectorRegistry()
         self.requests = Counter(

@@ -40,9 +40,7 @@ class ContractMiddleware:
             # gunicorn's path of `GET http://host HTTP/1.1`; werkzeug would redirect it to "/".
             environ["PATH_INFO"] = "/"
         path = _utf8_path(environ["PATH_INFO"])
-        # An empty value is as good as none in WSGI: servers set CONTENT_LENGTH to "" alike.
-        read = {name: str(environ[key]) for name, key in _READ if environ.get(key)}
-        exchange = Exchange(self.runtime, environ["REQUEST_METHOD"], path, read)
+        exchange = Exchange(self.runtime, environ["REQUEST_METHOD"], path, request_headers(environ))
         environ[REQUEST_ID_KEY] = exchange.request_id
         status = [500]
 
@@ -70,6 +68,12 @@ class ContractMiddleware:
             _ERRORS.exception("unhandled exception in %s %s", exchange.method, exchange.path)
             answer = exchange.problem(500, problems.INTERNAL_ERROR)
             return _logged_when_sent(_send_answer(start, answer, bodiless), exchange, status)
+
+
+def request_headers(environ: Environ) -> dict[str, str]:
+    """The headers the middleware reads (exchange.READ); an empty value is as good as none in
+    WSGI (servers set CONTENT_LENGTH to "" alike)."""
+    return {name: str(environ[key]) for name, key in _READ if environ.get(key)}
 
 
 def _utf8_path(raw: str) -> str:
