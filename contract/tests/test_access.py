@@ -62,6 +62,24 @@ def test_line_is_the_formatters(tmp_path: Path, style: str, path: str, seconds: 
         assert json.loads(lines[0])["path"] == path
 
 
+@pytest.mark.parametrize("style", ["json", "text"])
+def test_a_routes_lines_are_the_formatters_again(tmp_path: Path, style: str) -> None:
+    """A request to a route's own path reuses the text around its id and duration."""
+    settings = Settings(log_format=style, log_file=str(tmp_path / "log"))
+    log = access.AccessLog(settings, "flask")
+    expected = []
+    for n, seconds in enumerate([0.001, 0.25, 3.0]):
+        log.write(
+            request_id=f"id-{n}", method="HEAD", path="/health", route="/health", status=503,
+            seconds=seconds,
+        )  # fmt: skip
+        fields = {"request_id": f"id-{n}", "method": "HEAD", "path": "/health",
+                  "route": "/health", "status": 503,
+                  "duration_ms": round(seconds * 1000, 3)}  # fmt: skip
+        expected.append(formatted(fields, style))
+    assert (tmp_path / "log").read_text(encoding="utf-8").splitlines() == expected
+
+
 def test_no_line_above_info(tmp_path: Path) -> None:
     settings = Settings(log_level="WARNING", log_file=str(tmp_path / "log"))
     access.AccessLog(settings, "flask").write(

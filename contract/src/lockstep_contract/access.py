@@ -33,6 +33,11 @@ def _log_file(path: str) -> int:
     return _log_files[path]
 
 
+# The text around a line's request id and duration: (before the id, between, after).
+Frame = tuple[str, str, str]
+_FRAMES_MAX = 512  # requests to a route's own path (its template); a 404 scan adds none
+
+
 class AccessLog:
     """The access lines of one application: on when LOG_LEVEL lets INFO through."""
 
@@ -41,6 +46,8 @@ class AccessLog:
         self._json = settings.log_format == "json"
         self._implementation = implementation
         self._fds = (STDOUT, _log_file(settings.log_file)) if settings.log_file else (STDOUT,)
+        self._frames: dict[tuple[str, str, int], Frame] = {}
+        self._start = '{"time":"' if self._json else ""
 
     def write(
         self, *, request_id: str, method: str, path: str, route: str, status: int, seconds: float
@@ -48,24 +55,15 @@ class AccessLog:
         """The line of one answered request; keys in contract order."""
         if not self.enabled:
             return
-        now = rfc3339(time.time())
-        duration_ms = round(seconds * 1000, 3)
-        message = f"{method} {path} {status}"
-        if self._json:
-            # request_id needs no escaping: requestid.py lets only [A-Za-z0-9._-] through.
-            line = (
-                f'{{"time":"{now}","level":"INFO","logger":"{ACCESS_LOGGER}",'
-                f'"message":{encode_basestring(message)},"request_id":"{request_id}",'
-                f'"method":{encode_basestring(method)},"path":{encode_basestring(path)},'
-                f'"route":{encode_basestring(route)},"status":{status},'
-                f'"duration_ms":{duration_ms!r},"implementation":"{self._implementation}"}}\n'
-            )
-        else:
-            line = (
-                f"{now} INFO {ACCESS_LOGGER} {message} request_id={request_id} method={method}"
-                f" path={path} route={route} status={status} duration_ms={duration_ms}"
-                f" implementation={self._implementation}\n"
-            )
+        frame = self._frames.get((method, path, status))
+        if frame is None:
+            frame = self._frame(method, path, route, status)
+            if path == route and len(self._frames) < _FRAMES_MAX:
+                self._frames[(method, path, status)] = frame
+        head, middle, tail = frame
+        # request_id needs no escaping: requestid.py lets only [A-Za-z0-9._-] through.
+        now, duration_ms = rfc3339(time.time()), round(seconds * 1000, 3)
+        line = f"{self._start}{now}{head}{request_id}{middle}{duration_ms}{tail}"
         # backslashreplace: a line is never refused; a path is decoded text, without surrogates.
         data = line.encode("utf-8", "backslashreplace")
         for fd in self._fds:
@@ -77,3 +75,19 @@ class AccessLog:
                 # As logging does: a destination that fails (a closed pipe, a full disk) never
                 # fails the request, which has been answered already.
                 continue
+
+    def _frame(self, method: str, path: str, route: str, status: int) -> Frame:
+        message = f"{method} {path} {status}"
+        if self._json:
+            return (
+                f'","level":"INFO","logger":"{ACCESS_LOGGER}",'
+                f'"message":{encode_basestring(message)},"request_id":"',
+                f'","method":{encode_basestring(method)},"path":{encode_basestring(path)},'
+                f'"route":{encode_basestring(route)},"status":{status},"duration_ms":',
+                f',"implementation":"{self._implementation}"}}\n',
+            )
+        return (
+            f" INFO {ACCESS_LOGGER} {message} request_id=",
+            f" method={method} path={path} route={route} status={status} duration_ms=",
+            f" implementation={self._implementation}\n",
+        )
