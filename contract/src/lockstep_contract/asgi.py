@@ -24,7 +24,7 @@ _ERRORS = logging.getLogger(ERROR_LOGGER)
 # The scheme and authority of the absolute form, as gunicorn reads them (a target with "://",
 # split by urllib.parse.urlsplit); gunicorn refuses any other target not starting with "/".
 _SCHEME_AUTHORITY = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
-_READ = tuple((name, name.encode()) for name in READ)
+_READ = {name.encode(): name for name in READ}
 
 
 class ContractMiddleware:
@@ -82,21 +82,27 @@ class ContractMiddleware:
 
 
 def request_headers(scope: Scope) -> dict[str, str]:
-    """The headers the middleware reads (exchange.READ), decoded; the others stay bytes."""
+    """The headers the middleware reads (exchange.READ), decoded; the others stay bytes.
+    Names are lower-case, as the ASGI specification has servers hand them over."""
+    read: dict[str, str] = {}
+    seen: set[bytes] = set()
+    for name, value in scope["headers"]:
+        if name in seen:
+            return _joined(scope)
+        seen.add(name)
+        if name in _READ:
+            read[_READ[name]] = value.decode("latin-1")
+    return read
+
+
+def _joined(scope: Scope) -> dict[str, str]:
+    """A request with a repeated field: every repeated field joined as WSGI servers join them
+    (RFC 9110, 5.3), and handed on joined, so that every framework reads it alike."""
     headers: dict[bytes, bytes] = {}
-    repeated = False
-    for raw_name, value in scope["headers"]:
-        name = raw_name.lower()
-        if name in headers:
-            # Repeated fields are joined as WSGI servers join them (RFC 9110, 5.3)...
-            headers[name] += b"," + value
-            repeated = True
-        else:
-            headers[name] = value
-    if repeated:
-        # ...and handed on joined, so that every framework reads a repeated field alike.
-        scope["headers"] = list(headers.items())
-    return {name: headers[raw].decode("latin-1") for name, raw in _READ if raw in headers}
+    for name, value in scope["headers"]:
+        headers[name] = headers[name] + b"," + value if name in headers else value
+    scope["headers"] = list(headers.items())
+    return {text: headers[raw].decode("latin-1") for raw, text in _READ.items() if raw in headers}
 
 
 def _to_origin_form(scope: Scope, raw: bytes) -> None:
