@@ -47,7 +47,8 @@ class Exchange:
         self.runtime = runtime
         self.method = method
         self.path = path
-        self.route = match(path)
+        self.route = route = match(path)
+        self.template = route.template if route is not None else UNMATCHED  # metrics, log
         self._header = header = headers.get
         self.request_id = requestid.resolve(header("x-request-id"))
         allowed = runtime.settings.cors_origins
@@ -126,7 +127,7 @@ class Exchange:
     def count_and_log(self, status: int) -> None:
         """Count the request in the metrics and write its access line (it has been answered)."""
         seconds = time.perf_counter() - self.started
-        route = self.route.template if self.route is not None else UNMATCHED
+        route = self.template
         self.runtime.metrics.observe(self.method, route, status, seconds)
         self.runtime.access.write(
             request_id=self.request_id,

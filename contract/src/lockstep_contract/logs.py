@@ -46,19 +46,19 @@ class ContractFormatter(logging.Formatter):
         return " ".join([head, *(f"{key}={value}" for key, value in line.items())])
 
 
-# The text up to the second, made once a second: (second, "YYYY-MM-DDTHH:MM:SS.").
-_second: tuple[int, str] = (-1, "")
+# The last millisecond written, and its text: under load, several lines share one.
+_last: tuple[int, str] = (-1, "")
 
 
 def rfc3339(moment: float) -> str:
     """RFC 3339 UTC with milliseconds, as every line carries it."""
-    global _second  # noqa: PLW0603 (one cache for the process; a tuple, swapped whole)
-    second, text = _second
-    whole = int(moment)
-    if whole != second:
-        text = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(whole))
-        _second = (whole, text)
-    return f"{text}{int((moment - whole) * 1000):03d}Z"
+    global _last  # noqa: PLW0603 (one cache for the process; a tuple, swapped whole)
+    millisecond = int(moment * 1000)
+    if millisecond != _last[0]:
+        second, fraction = divmod(millisecond, 1000)
+        text = f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(second))}.{fraction:03d}Z"
+        _last = (millisecond, text)
+    return _last[1]
 
 
 def logging_config(settings: Settings, implementation: str) -> dict[str, Any]:
