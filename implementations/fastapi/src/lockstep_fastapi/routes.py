@@ -28,6 +28,18 @@ class ContractJSONResponse(JSONResponse):
         return encoding.dumps(content)
 
 
+# /health answers one of two bodies, each fixed by its status: encoded once by the contract's
+# encoder, not on every probe (~4 µs per request).
+_HEALTH_BYTES: dict[int, bytes] = {}
+
+
+def health_bytes(status: int, body: dict[str, Any]) -> bytes:
+    encoded = _HEALTH_BYTES.get(status)
+    if encoded is None:
+        encoded = _HEALTH_BYTES[status] = encoding.dumps(body)
+    return encoded
+
+
 class EchoIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -129,7 +141,7 @@ async def get_root(request: Request) -> dict[str, Any]:
 @probes.api_route("/health", methods=GET)
 async def get_health(request: Request) -> Response:
     status, body = payloads.health(runtime_of(request).state)
-    return ContractJSONResponse(body, status_code=status)
+    return Response(health_bytes(status, body), status, media_type=encoding.JSON)
 
 
 @probes.api_route("/readiness", methods=GET)
