@@ -9,7 +9,6 @@ from urllib.parse import unquote
 import msgspec
 from litestar import HttpMethod, Request, Response, Router, post, put, route
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import (
     ClientException,
@@ -62,20 +61,24 @@ class ReadinessIn(msgspec.Struct, forbid_unknown_fields=True):
     ready: bool
 
 
-def get_runtime(state: State) -> Runtime:
-    runtime: Runtime = state.runtime
-    return runtime
-
-
 def get_request_id(request: Request[Any, Any, Any]) -> str:
     request_id: str = request.state.request_id
     return request_id
 
 
-DEPENDENCIES = {
-    "runtime": Provide(get_runtime, sync_to_thread=False),
-    "request_id": Provide(get_request_id, sync_to_thread=False),
-}
+def dependencies(runtime: Runtime) -> dict[str, Provide]:
+    """The app's dependencies. The runtime is bound here, so that its provider takes no
+    parameter: Litestar then parses nothing from the request to resolve it (README.md)."""
+
+    def get_runtime() -> Runtime:
+        return runtime
+
+    return {
+        "runtime": Provide(get_runtime, sync_to_thread=False),
+        "request_id": Provide(get_request_id, sync_to_thread=False),
+    }
+
+
 RuntimeDep = NamedDependency[Runtime]
 RequestId = NamedDependency[str]
 Body = TypeVar("Body", bound=msgspec.Struct)
