@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import (
     BaseModel,
@@ -145,10 +146,14 @@ async def get_health(request: Request) -> Response:
 
 
 @probes.api_route("/readiness", methods=GET)
-def get_readiness(request: Request) -> Response:
-    # A plain def: FastAPI runs it in a thread, so dependency checks never block the loop.
+async def get_readiness(request: Request) -> Response:
     runtime = runtime_of(request)
-    checks = payloads.readiness_checks(runtime.settings, runtime.state)
+    if runtime.settings.dependencies:
+        # Dependency checks block: in the thread pool, so that they never stall the loop.
+        checks = await run_in_threadpool(payloads.readiness_checks, runtime.settings, runtime.state)
+    else:
+        # Only the instance's flags: the thread hop would cost more than the checks.
+        checks = payloads.readiness_checks(runtime.settings, runtime.state)
     status, body = payloads.readiness(checks)
     return ContractJSONResponse(body, status_code=status)
 

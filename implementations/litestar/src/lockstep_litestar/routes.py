@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 import msgspec
 from litestar import HttpMethod, Request, Response, Router, post, put, route
+from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import (
@@ -174,10 +175,14 @@ def get_health(runtime: RuntimeDep) -> Response[bytes]:
     return Response(health_bytes(status, body), status_code=status, media_type=encoding.JSON)
 
 
-@route("/readiness", http_method=GET, sync_to_thread=True)
-def get_readiness(runtime: RuntimeDep) -> Response[Any]:
-    # In a thread: dependency checks block, and must not stall the event loop.
-    checks = payloads.readiness_checks(runtime.settings, runtime.state)
+@route("/readiness", http_method=GET)
+async def get_readiness(runtime: RuntimeDep) -> Response[Any]:
+    if runtime.settings.dependencies:
+        # Dependency checks block: in a thread, so that they never stall the event loop.
+        checks = await sync_to_thread(payloads.readiness_checks, runtime.settings, runtime.state)
+    else:
+        # Only the instance's flags: the thread hop would cost more than the checks.
+        checks = payloads.readiness_checks(runtime.settings, runtime.state)
     status, body = payloads.readiness(checks)
     return ContractResponse(body, status_code=status)
 
