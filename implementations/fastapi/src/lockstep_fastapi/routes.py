@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import (
     BaseModel,
@@ -26,6 +27,18 @@ from lockstep_fastapi import errors
 class ContractJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         return encoding.dumps(content)
+
+
+# /health answers one of two bodies, each fixed by its status: encoded once by the contract's
+# encoder, not on every probe.
+_HEALTH_BYTES: dict[int, bytes] = {}
+
+
+def health_bytes(status: int, body: dict[str, Any]) -> bytes:
+    encoded = _HEALTH_BYTES.get(status)
+    if encoded is None:
+        encoded = _HEALTH_BYTES[status] = encoding.dumps(body)
+    return encoded
 
 
 class EchoIn(BaseModel):
@@ -64,18 +77,19 @@ class ReadinessIn(BaseModel):
 
 # Handlers and dependencies that never block are `async def`: FastAPI runs a plain def in its
 # thread pool, a hop that cost more than half of /health's time (bench/README.md).
-async def get_runtime(request: Request) -> Runtime:
+# Handlers read the runtime and the request id from the request rather than through
+# Depends(): resolving that one dependency cost /health ~10 µs, a third of the contract's
+# whole budget per request (README.md). Bodies still arrive through dependencies.
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-async def get_request_id(request: Request) -> str:
+def request_id_of(request: Request) -> str:
     request_id: str = request.state.request_id
     return request_id
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-RequestId = Annotated[str, Depends(get_request_id)]
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -100,9 +114,9 @@ def body_as(model: type[Model]) -> Callable[[Any], Awaitable[Model]]:
     return validate
 
 
-async def require_admin(request: Request, runtime: RuntimeDep) -> None:
+async def require_admin(request: Request) -> None:
     refusal = rules.admin_refusal(
-        request.headers.get("authorization"), runtime.settings.admin_token
+        request.headers.get("authorization"), runtime_of(request).settings.admin_token
     )
     if refusal == 403:
         raise HTTPException(403, problems.ADMIN_DISABLED)
@@ -121,35 +135,41 @@ GET = ["GET", "HEAD"]
 
 
 @meta.api_route("/", methods=GET)
-async def get_root(runtime: RuntimeDep) -> dict[str, Any]:
-    return payloads.root(runtime.settings)
+async def get_root(request: Request) -> dict[str, Any]:
+    return payloads.root(runtime_of(request).settings)
 
 
 @probes.api_route("/health", methods=GET)
-async def get_health(runtime: RuntimeDep) -> Response:
-    status, body = payloads.health(runtime.state)
-    return ContractJSONResponse(body, status_code=status)
+async def get_health(request: Request) -> Response:
+    status, body = payloads.health(runtime_of(request).state)
+    return Response(health_bytes(status, body), status, media_type=encoding.JSON)
 
 
 @probes.api_route("/readiness", methods=GET)
-def get_readiness(runtime: RuntimeDep) -> Response:
-    # A plain def: FastAPI runs it in a thread, so dependency checks never block the loop.
-    checks = payloads.readiness_checks(runtime.settings, runtime.state)
+async def get_readiness(request: Request) -> Response:
+    runtime = runtime_of(request)
+    if runtime.settings.dependencies:
+        # Dependency checks block: in the thread pool, so that they never stall the loop.
+        checks = await run_in_threadpool(payloads.readiness_checks, runtime.settings, runtime.state)
+    else:
+        # Only the instance's flags: the thread hop would cost more than the checks.
+        checks = payloads.readiness_checks(runtime.settings, runtime.state)
     status, body = payloads.readiness(checks)
     return ContractJSONResponse(body, status_code=status)
 
 
 @meta.api_route("/info", methods=GET)
-async def get_info(runtime: RuntimeDep) -> dict[str, Any]:
+async def get_info(request: Request) -> dict[str, Any]:
+    runtime = runtime_of(request)
     return payloads.info(runtime.settings, runtime.stack, runtime.started_at)
 
 
 @meta.api_route("/metrics", methods=GET)
-async def get_metrics(runtime: RuntimeDep) -> Response:
+async def get_metrics(request: Request) -> Response:
     # On the event loop, as in Litestar: with several workers it reads every worker's metric
     # file, small local files of this instance, which is CPU work a thread would not speed up
     # (the GIL); only waits on other hosts (readiness) earn a thread.
-    return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+    return Response(runtime_of(request).metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
 
 @meta.api_route("/openapi.json", methods=GET)
@@ -158,8 +178,9 @@ async def get_openapi() -> Response:
 
 
 @meta.api_route("/docs", methods=GET)
-async def get_docs(runtime: RuntimeDep) -> Response:
-    return Response(documents.docs_page(runtime.settings.app_name), media_type=documents.HTML)
+async def get_docs(request: Request) -> Response:
+    page = documents.docs_page(runtime_of(request).settings.app_name)
+    return Response(page, media_type=documents.HTML)
 
 
 @meta.api_route("/docs/{asset}", methods=GET)
@@ -171,22 +192,24 @@ async def get_docs_asset(asset: str) -> Response:
 
 
 @meta.api_route("/redoc", methods=GET)
-async def get_redoc(runtime: RuntimeDep) -> Response:
-    return Response(documents.redoc_page(runtime.settings.app_name), media_type=documents.HTML)
+async def get_redoc(request: Request) -> Response:
+    page = documents.redoc_page(runtime_of(request).settings.app_name)
+    return Response(page, media_type=documents.HTML)
 
 
 @echo.post("/echo")
 async def post_echo(
-    payload: Annotated[EchoIn, Depends(body_as(EchoIn))], request_id: RequestId
+    request: Request, payload: Annotated[EchoIn, Depends(body_as(EchoIn))]
 ) -> dict[str, Any]:
-    return payloads.echo(payload.message, payload.metadata, request_id)
+    return payloads.echo(payload.message, payload.metadata, request_id_of(request))
 
 
 @drills.api_route("/delay/{seconds}", methods=GET)
-async def get_delay(seconds: str, runtime: RuntimeDep) -> Response:
-    delay = rules.delay_seconds(seconds, runtime.settings.max_delay)
+async def get_delay(request: Request, seconds: str) -> Response:
+    settings = runtime_of(request).settings
+    delay = rules.delay_seconds(seconds, settings.max_delay)
     if delay is None:
-        raise HTTPException(400, problems.bad_delay(runtime.settings.max_delay_seconds))
+        raise HTTPException(400, problems.bad_delay(settings.max_delay_seconds))
     await asyncio.sleep(float(delay))
     return Response(payloads.delay(seconds), media_type=encoding.JSON)
 
@@ -203,15 +226,17 @@ async def get_status(code: str) -> Response:
 
 @admin.put("/liveness")
 async def put_liveness(
-    payload: Annotated[LivenessIn, Depends(body_as(LivenessIn))], runtime: RuntimeDep
+    request: Request, payload: Annotated[LivenessIn, Depends(body_as(LivenessIn))]
 ) -> dict[str, Any]:
-    runtime.state.live = payload.healthy
-    return {"healthy": runtime.state.live}
+    state = runtime_of(request).state
+    state.live = payload.healthy
+    return {"healthy": state.live}
 
 
 @admin.put("/readiness")
 async def put_readiness(
-    payload: Annotated[ReadinessIn, Depends(body_as(ReadinessIn))], runtime: RuntimeDep
+    request: Request, payload: Annotated[ReadinessIn, Depends(body_as(ReadinessIn))]
 ) -> dict[str, Any]:
-    runtime.state.ready = payload.ready
-    return {"ready": runtime.state.ready}
+    state = runtime_of(request).state
+    state.ready = payload.ready
+    return {"ready": state.ready}

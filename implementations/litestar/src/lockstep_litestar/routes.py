@@ -8,8 +8,8 @@ from urllib.parse import unquote
 
 import msgspec
 from litestar import HttpMethod, Request, Response, Router, post, put, route
+from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import (
     ClientException,
@@ -43,6 +43,18 @@ def document(content: bytes, content_type: str) -> Response[bytes]:
     return Response(content, headers={"Content-Type": content_type})
 
 
+# /health answers one of two bodies, each fixed by its status: encoded once by the contract's
+# encoder, not on every probe.
+_HEALTH_BYTES: dict[int, bytes] = {}
+
+
+def health_bytes(status: int, body: dict[str, Any]) -> bytes:
+    encoded = _HEALTH_BYTES.get(status)
+    if encoded is None:
+        encoded = _HEALTH_BYTES[status] = encoding.dumps(body)
+    return encoded
+
+
 Key = Annotated[str, msgspec.Meta(min_length=1, max_length=validation.KEY_MAX)]
 Value = Annotated[str, msgspec.Meta(max_length=validation.VALUE_MAX)]
 
@@ -62,20 +74,24 @@ class ReadinessIn(msgspec.Struct, forbid_unknown_fields=True):
     ready: bool
 
 
-def get_runtime(state: State) -> Runtime:
-    runtime: Runtime = state.runtime
-    return runtime
-
-
 def get_request_id(request: Request[Any, Any, Any]) -> str:
     request_id: str = request.state.request_id
     return request_id
 
 
-DEPENDENCIES = {
-    "runtime": Provide(get_runtime, sync_to_thread=False),
-    "request_id": Provide(get_request_id, sync_to_thread=False),
-}
+def dependencies(runtime: Runtime) -> dict[str, Provide]:
+    """The app's dependencies. The runtime is bound here, so that its provider takes no
+    parameter: Litestar then parses nothing from the request to resolve it (README.md)."""
+
+    def get_runtime() -> Runtime:
+        return runtime
+
+    return {
+        "runtime": Provide(get_runtime, sync_to_thread=False),
+        "request_id": Provide(get_request_id, sync_to_thread=False),
+    }
+
+
 RuntimeDep = NamedDependency[Runtime]
 RequestId = NamedDependency[str]
 Body = TypeVar("Body", bound=msgspec.Struct)
@@ -154,15 +170,19 @@ def get_root(runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @route("/health", http_method=GET, sync_to_thread=False)
-def get_health(runtime: RuntimeDep) -> Response[Any]:
+def get_health(runtime: RuntimeDep) -> Response[bytes]:
     status, body = payloads.health(runtime.state)
-    return ContractResponse(body, status_code=status)
+    return Response(health_bytes(status, body), status_code=status, media_type=encoding.JSON)
 
 
-@route("/readiness", http_method=GET, sync_to_thread=True)
-def get_readiness(runtime: RuntimeDep) -> Response[Any]:
-    # In a thread: dependency checks block, and must not stall the event loop.
-    checks = payloads.readiness_checks(runtime.settings, runtime.state)
+@route("/readiness", http_method=GET)
+async def get_readiness(runtime: RuntimeDep) -> Response[Any]:
+    if runtime.settings.dependencies:
+        # Dependency checks block: in a thread, so that they never stall the event loop.
+        checks = await sync_to_thread(payloads.readiness_checks, runtime.settings, runtime.state)
+    else:
+        # Only the instance's flags: the thread hop would cost more than the checks.
+        checks = payloads.readiness_checks(runtime.settings, runtime.state)
     status, body = payloads.readiness(checks)
     return ContractResponse(body, status_code=status)
 
