@@ -13,9 +13,13 @@ class BodyError(ValueError):
     """The request body is not one strict UTF-8 JSON value."""
 
 
+# One encoder: json.dumps() with options builds a new one on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def dumps(value: Any) -> bytes:
     """Encode as the contract says: UTF-8, non-ASCII as itself, compact, no NaN."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def _reject_constant(name: str) -> Any:

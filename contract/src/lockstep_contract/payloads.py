@@ -4,6 +4,7 @@ import socket
 from typing import Any
 
 from lockstep_contract.dependencies import is_up
+from lockstep_contract.encoding import dumps
 from lockstep_contract.lifecycle import InstanceState
 from lockstep_contract.runtime import Stack
 from lockstep_contract.settings import Settings, without_password
@@ -13,10 +14,13 @@ def root(settings: Settings) -> dict[str, Any]:
     return {"service": settings.app_name, "status": "ok"}
 
 
-def health(state: InstanceState) -> tuple[int, dict[str, Any]]:
-    if state.live:
-        return 200, {"status": "ok"}
-    return 503, {"status": "unhealthy"}
+# /health answers one of two fixed bodies: encoded once, not on every probe.
+_HEALTHY, _UNHEALTHY = dumps({"status": "ok"}), dumps({"status": "unhealthy"})
+
+
+def health(state: InstanceState) -> tuple[int, bytes]:
+    """/health's status and its body, already encoded."""
+    return (200, _HEALTHY) if state.live else (503, _UNHEALTHY)
 
 
 def readiness_checks(settings: Settings, state: InstanceState) -> list[tuple[str, bool]]:

@@ -29,18 +29,6 @@ class ContractJSONResponse(JSONResponse):
         return encoding.dumps(content)
 
 
-# /health answers one of two bodies, each fixed by its status: encoded once by the contract's
-# encoder, not on every probe.
-_HEALTH_BYTES: dict[int, bytes] = {}
-
-
-def health_bytes(status: int, body: dict[str, Any]) -> bytes:
-    encoded = _HEALTH_BYTES.get(status)
-    if encoded is None:
-        encoded = _HEALTH_BYTES[status] = encoding.dumps(body)
-    return encoded
-
-
 class EchoIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -142,7 +130,7 @@ async def get_root(request: Request) -> dict[str, Any]:
 @probes.api_route("/health", methods=GET)
 async def get_health(request: Request) -> Response:
     status, body = payloads.health(runtime_of(request).state)
-    return Response(health_bytes(status, body), status, media_type=encoding.JSON)
+    return Response(body, status, media_type=encoding.JSON)
 
 
 @probes.api_route("/readiness", methods=GET)

@@ -3,7 +3,7 @@
 from importlib.metadata import version
 
 import flask
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import MapAdapter
 
 from lockstep_contract.runtime import Runtime, Stack
@@ -26,11 +26,10 @@ class ContractFlask(flask.Flask):
 
 
 def match_exactly() -> None:
-    """Undo two foldings of werkzeug's router that the contract forbids: it strips leading
-    slashes ("//health" would find /health) and upper-cases the method ("get" would be GET)."""
+    """Undo a folding of werkzeug's router that the contract forbids: it upper-cases the method
+    ("get" would be GET). Paths it would fold ("//health") never reach it: the middleware
+    answers 404 for any path outside the contract's route table."""
     environ = flask.request.environ
-    if environ.get("PATH_INFO", "").startswith("//"):
-        raise NotFound
     rule = flask.request.url_rule
     if rule is not None and environ["REQUEST_METHOD"] not in (rule.methods or ()):
         raise MethodNotAllowed

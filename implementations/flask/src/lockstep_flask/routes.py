@@ -34,18 +34,6 @@ class ContractJSONProvider(JSONProvider):
         return Response(encoding.dumps(body), content_type=encoding.JSON)
 
 
-# /health answers one of two bodies, each fixed by its status: encoded once by the contract's
-# encoder, not on every probe.
-_HEALTH_BYTES: dict[int, bytes] = {}
-
-
-def health_bytes(status: int, body: Body) -> bytes:
-    encoded = _HEALTH_BYTES.get(status)
-    if encoded is None:
-        encoded = _HEALTH_BYTES[status] = encoding.dumps(body)
-    return encoded
-
-
 def get_runtime() -> Runtime:
     runtime: Runtime = current_app.extensions[RUNTIME_KEY]
     return runtime
@@ -100,7 +88,7 @@ def get_root() -> Body:
 @probes.get("/health")
 def get_health() -> Response:
     status, body = payloads.health(get_runtime().state)
-    return Response(health_bytes(status, body), status, content_type=encoding.JSON)
+    return Response(body, status, content_type=encoding.JSON)
 
 
 @probes.get("/readiness")

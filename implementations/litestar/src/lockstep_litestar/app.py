@@ -28,7 +28,6 @@ def create_app(settings: Settings | None = None) -> ContractMiddleware:
         # Fixed here, not read from LITESTAR_DEBUG / LITESTAR_PDB in the environment.
         debug=False,
         pdb_on_exception=False,
-        middleware=[routes.exact_path],
         dependencies=routes.dependencies(runtime),
         exception_handlers=errors.EXCEPTION_HANDLERS,
         response_class=routes.ContractResponse,

@@ -4,7 +4,6 @@ import asyncio
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
-from urllib.parse import unquote
 
 import msgspec
 from litestar import HttpMethod, Request, Response, Router, post, put, route
@@ -21,11 +20,10 @@ from litestar.exceptions import (
 from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.serialization import default_serializer
-from litestar.types import ASGIApp, Receive, Scope, Send, Serializer
+from litestar.types import Serializer
 
 from lockstep_contract import documents, encoding, payloads, problems, rules, validation
 from lockstep_contract.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from lockstep_contract.route_table import match
 from lockstep_contract.runtime import Runtime
 
 
@@ -41,18 +39,6 @@ class ContractResponse(Response[Any]):
 def document(content: bytes, content_type: str) -> Response[bytes]:
     # Litestar appends "; charset=utf-8" to a text/* media type; the contract's already has it.
     return Response(content, headers={"Content-Type": content_type})
-
-
-# /health answers one of two bodies, each fixed by its status: encoded once by the contract's
-# encoder, not on every probe.
-_HEALTH_BYTES: dict[int, bytes] = {}
-
-
-def health_bytes(status: int, body: dict[str, Any]) -> bytes:
-    encoded = _HEALTH_BYTES.get(status)
-    if encoded is None:
-        encoded = _HEALTH_BYTES[status] = encoding.dumps(body)
-    return encoded
 
 
 Key = Annotated[str, msgspec.Meta(min_length=1, max_length=validation.KEY_MAX)]
@@ -128,23 +114,6 @@ LIVENESS_BODY = body_as(LivenessIn, partial(validation.validate_flag, member="he
 READINESS_BODY = body_as(ReadinessIn, partial(validation.validate_flag, member="ready"))
 
 
-def exact_path(app: ASGIApp) -> ASGIApp:
-    """Litestar routes "/health/" and "//health" as "/health"; the contract answers 404.
-
-    Middleware, so it runs after routing and before the admin guard (404 before 401)."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        # scope["path"] now holds the folded path; raw_path is the path as sent (ASGI lets a
-        # server omit it: then nothing better than the folded path is known).
-        raw = scope.get("raw_path")
-        sent = unquote(raw.decode("latin-1")) if raw else scope["path"]
-        if match(sent) is None:
-            raise NotFoundException(detail=problems.NOT_FOUND)
-        await app(scope, receive, send)
-
-    return middleware
-
-
 async def require_admin(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
@@ -172,7 +141,7 @@ def get_root(runtime: RuntimeDep) -> dict[str, Any]:
 @route("/health", http_method=GET, sync_to_thread=False)
 def get_health(runtime: RuntimeDep) -> Response[bytes]:
     status, body = payloads.health(runtime.state)
-    return Response(health_bytes(status, body), status_code=status, media_type=encoding.JSON)
+    return Response(body, status_code=status, media_type=encoding.JSON)
 
 
 @route("/readiness", http_method=GET)
