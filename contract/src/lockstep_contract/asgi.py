@@ -61,10 +61,10 @@ class ContractMiddleware:
 
         try:
             answer = exchange.answer_before_app()
-            if answer is None and exchange.is_chunked():
+            if answer is None and exchange.chunked:
                 receive, answer = await _buffer_body(receive, exchange)
-            if answer is None:
-                answer = exchange.answer_unrouted()
+                if answer is None:
+                    answer = exchange.answer_unrouted()
             if answer is not None:
                 await _send_answer(send_with_headers, answer)
             else:

@@ -5,7 +5,6 @@ it ends. Shared by the ASGI and WSGI middleware."""
 
 import time
 from dataclasses import dataclass
-from typing import TypeVar
 
 from lockstep_contract import problems, requestid, rules
 from lockstep_contract.route_table import UNMATCHED, match
@@ -13,8 +12,8 @@ from lockstep_contract.runtime import Runtime
 
 Headers = list[tuple[str, str]]  # WSGI's
 RawHeaders = list[tuple[bytes, bytes]]  # ASGI's: handled as bytes, never decoded whole
-Text = TypeVar("Text", str, bytes)
-# What the contract sets on every answer, replacing the framework's own if it sent one.
+# What the contract sets on every answer, replacing the framework's own if it sent one (the
+# order of header fields is not part of the contract).
 _OWNED = frozenset({requestid.HEADER.lower(), "cache-control", "x-content-type-options", "vary"})
 _OWNED_RAW = frozenset(name.encode() for name in _OWNED)
 _ALWAYS = (("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"))
@@ -41,8 +40,22 @@ class Answer:
 
 
 class Exchange:
+    """One request; `headers` holds those of READ it carries, by lower-case name."""
+
+    __slots__ = (
+        "_header",
+        "_origin",
+        "chunked",
+        "method",
+        "path",
+        "request_id",
+        "route",
+        "runtime",
+        "started",
+        "template",
+    )
+
     def __init__(self, runtime: Runtime, method: str, path: str, headers: dict[str, str]) -> None:
-        """`headers`: those of READ the request carries, by lower-case name."""
         self.started = time.perf_counter()
         self.runtime = runtime
         self.method = method
@@ -51,42 +64,44 @@ class Exchange:
         self.template = route.template if route is not None else UNMATCHED  # metrics, log
         self._header = header = headers.get
         self.request_id = requestid.resolve(header("x-request-id"))
+        self.chunked = "chunked" in header("transfer-encoding", "").lower()
         allowed = runtime.settings.cors_origins
         origin = header("origin") if allowed else None
         if origin is not None and allowed != ("*",) and origin not in allowed:
             origin = None
         self._origin = origin
 
-    def declared_too_large(self) -> bool:
-        length = self._header("content-length")
-        limit = self.runtime.settings.max_body_bytes
-        return length is not None and length.isdigit() and int(length) > limit
-
-    def is_chunked(self) -> bool:
-        return "chunked" in (self._header("transfer-encoding") or "").lower()
-
     def answer_before_app(self) -> Answer | None:
         """The answer the middleware gives without calling the application, if any: 400 for
-        an invalid Host, 413 for a declared oversize body, 204 for OPTIONS on a known path."""
+        an invalid Host, 413 for a declared oversize body, 204 for OPTIONS on a known path,
+        404 for a path outside the route table, whatever the method. A chunked body is read
+        first (answer_unrouted() then tells): over the limit, it is a 413 on any path."""
         if not rules.is_valid_host(self._header("host")):
             return self.problem(400, problems.INVALID_HOST)
-        if self.declared_too_large():
+        length = self._header("content-length")
+        if (
+            length is not None
+            and length.isdigit()
+            and int(length) > self.runtime.settings.max_body_bytes
+        ):
             return self.too_large()
-        if self.method != "OPTIONS" or self.route is None:
+        route = self.route
+        if route is None:
+            return None if self.chunked else self.problem(404, problems.NOT_FOUND)
+        if self.method != "OPTIONS":
             return None
-        headers = [("Allow", self.route.allow)]
+        headers = [("Allow", route.allow)]
         asked = self._header("access-control-request-method")
-        if self._origin is not None and asked is not None and asked in self.route.methods:
+        if self._origin is not None and asked is not None and asked in route.methods:
             headers += [
-                ("Access-Control-Allow-Methods", self.route.allow),
+                ("Access-Control-Allow-Methods", route.allow),
                 ("Access-Control-Allow-Headers", _ALLOWED_HEADERS),
                 ("Access-Control-Max-Age", "600"),
             ]
         return Answer(204, headers, b"")
 
     def answer_unrouted(self) -> Answer | None:
-        """404 for a path outside the route table, whatever the method, without calling the
-        application (after the body checks: a body over the limit is a 413 on any path)."""
+        """After a chunked body was read within the limit: 404 outside the route table."""
         return self.problem(404, problems.NOT_FOUND) if self.route is None else None
 
     def too_large(self) -> Answer:
@@ -102,16 +117,18 @@ class Exchange:
         )
 
     def with_contract_headers(self, headers: Headers) -> Headers:
-        """The answer's headers plus those the contract puts on every answer (WSGI)."""
-        return _merged(headers, self._contract_headers(), _OWNED, "access-control-")
+        """The answer's headers but those the contract owns, then the contract's (WSGI)."""
+        kept = [pair for pair in headers if pair[0].lower() not in _OWNED]
+        return kept + self._contract_headers()
 
     def with_raw_contract_headers(self, headers: RawHeaders) -> RawHeaders:
         """The same for ASGI, in bytes: only the names are looked at, lower-cased."""
+        kept = [pair for pair in headers if pair[0].lower() not in _OWNED_RAW]
         if not self.runtime.settings.cors_origins:  # the usual case, in bytes made once
-            added = [(_REQUEST_ID_RAW, self.request_id.encode()), *_ALWAYS_RAW]
+            kept += ((_REQUEST_ID_RAW, self.request_id.encode()), *_ALWAYS_RAW)
         else:
-            added = [(k.encode(), v.encode("latin-1")) for k, v in self._contract_headers()]
-        return _merged(headers, added, _OWNED_RAW, b"access-control-")
+            kept += ((k.encode(), v.encode("latin-1")) for k, v in self._contract_headers())
+        return kept
 
     def _contract_headers(self) -> Headers:
         added = [(requestid.HEADER, self.request_id), *_ALWAYS]
@@ -137,22 +154,3 @@ class Exchange:
             status=status,
             seconds=seconds,
         )
-
-
-def _merged(
-    headers: list[tuple[Text, Text]],
-    added: list[tuple[Text, Text]],
-    owned: frozenset[Text],
-    cors: Text,
-) -> list[tuple[Text, Text]]:
-    """The framework's headers but those the contract owns, then the contract's, then the
-    framework's CORS headers (after ours: the contract's CORS answer comes first)."""
-    kept: list[tuple[Text, Text]] = []
-    framework_cors: list[tuple[Text, Text]] = []
-    for pair in headers:
-        name = pair[0].lower()
-        if name.startswith(cors):
-            framework_cors.append(pair)
-        elif name not in owned:
-            kept.append(pair)
-    return kept + added + framework_cors

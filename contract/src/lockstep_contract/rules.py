@@ -63,6 +63,17 @@ def admin_refusal(authorization: str | None, admin_token: str | None) -> int | N
     return None
 
 
+# Host values seen valid: a service is reached by a few names, so most requests skip the regex.
+_valid_hosts: set[str] = set()
+_VALID_HOSTS_MAX = 256
+
+
 def is_valid_host(host: str | None) -> bool:
     """RFC 9112 3.2: a Host with an invalid value is a 400; an absent one is the server's."""
-    return host is None or _HOST.fullmatch(host) is not None
+    if host is None or host in _valid_hosts:
+        return True
+    if _HOST.fullmatch(host) is None:
+        return False
+    if len(_valid_hosts) < _VALID_HOSTS_MAX:
+        _valid_hosts.add(host)
+    return True

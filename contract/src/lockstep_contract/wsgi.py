@@ -53,11 +53,11 @@ class ContractMiddleware:
             )
 
         answer = exchange.answer_before_app()
-        if answer is None and exchange.is_chunked():
+        if answer is None and exchange.chunked:
             # Outside the try: a malformed chunk is the server's to answer (400), not a 500.
             answer = _buffer_body(environ, exchange)
-        if answer is None:
-            answer = exchange.answer_unrouted()
+            if answer is None:
+                answer = exchange.answer_unrouted()
         bodiless = environ["REQUEST_METHOD"] == "HEAD"
         try:
             if answer is not None:
