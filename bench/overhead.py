@@ -175,8 +175,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--impl", required=True)
     chosen = implementations([parser.parse_args().impl])
-    if MULTIPROC not in os.environ:
-        # As served: the runners always set it, so the metrics are written to per-process files.
+    if chosen[0].server == "gunicorn" and MULTIPROC not in os.environ:
+        # As served: under gunicorn the runner has each worker write its samples to files.
         os.environ[MULTIPROC] = tempfile.mkdtemp(prefix="lockstep-overhead-")
         atexit.register(shutil.rmtree, os.environ[MULTIPROC], ignore_errors=True)
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w")  # before measure() silences descriptor 1

@@ -5,8 +5,9 @@ inc() and observe(), json.dumps).
 
     python -m bench.parts    # prints the rows as JSON
 
-Run as served: PROMETHEUS_MULTIPROC_DIR set (the runners always set it, so prometheus_client
-writes every sample to its per-process file), the access lines going to descriptor 1.
+Run as served, the access lines going to descriptor 1; the metrics twice: in memory (one
+uvicorn process, WORKERS=1) and in per-worker files (PROMETHEUS_MULTIPROC_DIR set, as the
+runners do under gunicorn or for WORKERS>1).
 """
 
 import io
@@ -74,7 +75,7 @@ def _usual_metrics(metrics: Any) -> Callable[[], None]:
 
 
 def measure() -> list[dict[str, Any]]:
-    # After PROMETHEUS_MULTIPROC_DIR is set: prometheus_client reads it when first imported.
+    # Imported here: prometheus_client reads PROMETHEUS_MULTIPROC_DIR when first imported.
     from lockstep_contract import asgi, encoding, problems, requestid, route_table, wsgi  # noqa: PLC0415
     from lockstep_contract.exchange import Exchange  # noqa: PLC0415
     from lockstep_contract.runtime import Runtime, Stack  # noqa: PLC0415
@@ -104,8 +105,9 @@ def measure() -> list[dict[str, Any]]:
          lambda: access.write(request_id="0" * 32, method="GET", path="/health",
                               route="/health", status=200, seconds=0.000042),
          _logging_access_line("bench")),
-        ("metrics: count, duration sum, bucket", "Counter.labels().inc(), "
-         "Histogram.labels().observe()",
+        ("metrics: count, duration sum, bucket, " + ("per-worker files" if os.environ.get(MULTIPROC)
+                                                    else "in memory"),
+         "Counter.labels().inc(), Histogram.labels().observe()",
          lambda: metrics.observe("GET", "/health", 200, 0.000042), _usual_metrics(metrics)),
         ("problem details, 404 body", "json.dumps of the members",
          lambda: problems.problem(404, problem[1], "0" * 32),
@@ -119,22 +121,30 @@ def measure() -> list[dict[str, Any]]:
     return rows
 
 
-def run() -> list[dict[str, Any]]:
-    """The rows, measured in a fresh interpreter set up as served."""
-    directory = tempfile.mkdtemp(prefix="lockstep-parts-")
-    try:
-        found = subprocess.run(
-            [sys.executable, "-m", "bench.parts"], cwd=ROOT, capture_output=True, text=True,
-            check=True, timeout=600, env={**os.environ, MULTIPROC: directory},
-        )  # fmt: skip
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+def _measured(env: dict[str, str]) -> list[dict[str, Any]]:
+    found = subprocess.run(
+        [sys.executable, "-m", "bench.parts", "--child"], cwd=ROOT, capture_output=True,
+        text=True, check=True, timeout=600, env=env,
+    )  # fmt: skip
     rows: list[dict[str, Any]] = json.loads(found.stdout)
     return rows
 
 
+def run() -> list[dict[str, Any]]:
+    """The rows, each set measured in a fresh interpreter: every part with the metrics in
+    memory, then the metrics in per-worker files."""
+    memory = {k: v for k, v in os.environ.items() if k != MULTIPROC}
+    rows = _measured(memory)
+    directory = tempfile.mkdtemp(prefix="lockstep-parts-")
+    try:
+        files = _measured({**memory, MULTIPROC: directory})
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return rows + [row for row in files if row["part"].startswith("metrics")]
+
+
 def main() -> None:
-    if MULTIPROC not in os.environ:
+    if "--child" not in sys.argv:
         print(json.dumps(run()))
         return
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w")

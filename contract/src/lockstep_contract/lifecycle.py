@@ -3,9 +3,10 @@
 An instance is one runner process and its workers (runners/uvicorn.py, runners/gunicorn.py).
 
 1. Start: the runner calls `start_instance()`. The configuration is checked (exit 2 with
-   one line), then a fresh runtime directory holds the instance's shared flags and its
-   workers' metric files; its path and the start time are handed to the workers in the
-   environment (the three `*_ENV` names below) before any worker exists.
+   one line), then a fresh runtime directory holds the instance's shared flags and, when
+   workers run under a supervisor (`share_metrics()`), their metric files; its path and the
+   start time are handed to the workers in the environment (the `*_ENV` names below) before
+   any worker exists.
 2. Serving: each worker's application reads them back (`instance_state`,
    `instance_started_at`, and prometheus_client reads MULTIPROC_ENV), so an admin flag or the
    shutdown mark set in one process is seen by every worker at once.
@@ -108,7 +109,6 @@ def start_instance() -> Settings:
     (directory / "metrics").mkdir()
     (directory / _STATE_FILE).write_bytes(_FRESH)
     os.environ[RUNTIME_DIR_ENV] = str(directory)
-    os.environ[MULTIPROC_ENV] = str(directory / "metrics")
     os.environ[STARTED_AT_ENV] = utc_now_text()
     owner = os.getpid()
 
@@ -119,6 +119,15 @@ def start_instance() -> Settings:
 
     atexit.register(remove)
     return settings
+
+
+def share_metrics() -> None:
+    """For a runner whose workers run under a supervisor (gunicorn's arbiter, uvicorn's with
+    WORKERS>1): each worker's samples go to a file in the instance's directory, which /metrics
+    reads whole, and a worker that dies leaves its counts behind. A server that is the whole
+    instance (uvicorn, WORKERS=1) keeps them in memory: a file write per addition is the
+    largest part of counting a request (bench/README.md)."""
+    os.environ[MULTIPROC_ENV] = str(Path(os.environ[RUNTIME_DIR_ENV]) / "metrics")
 
 
 def instance_state() -> InstanceState:

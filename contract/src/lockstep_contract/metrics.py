@@ -1,8 +1,8 @@
 """The contract's metric families, for one process or for every worker of an instance.
 
-With several workers the runner sets PROMETHEUS_MULTIPROC_DIR (see lifecycle.py) before
-anything imports prometheus_client, so each worker writes its samples to files there and
-/metrics reads all of them.
+When workers run under a supervisor, the runner sets PROMETHEUS_MULTIPROC_DIR
+(lifecycle.share_metrics) before anything imports prometheus_client, so each worker writes its
+samples to files there and /metrics reads all of them; otherwise they stay in memory.
 """
 
 import os

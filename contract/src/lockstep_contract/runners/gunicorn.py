@@ -160,6 +160,7 @@ class FactoryApplication(BaseApplication):  # type: ignore[misc]
 def run(factory: str, implementation: str, overrides: GunicornOverrides | None = None) -> None:
     """Serve `factory` ("package.module:create_app") as configured by the environment."""
     settings = lifecycle.start_instance()
+    lifecycle.share_metrics()  # the arbiter replaces workers, even with WORKERS=1
     options = gunicorn_options(implementation, settings, overrides or GunicornOverrides())
     # gunicorn writes `Server: gunicorn` itself, from this module global read per response.
     gunicorn.http.wsgi.SERVER = "lockstep"

@@ -122,6 +122,7 @@ def run(factory: str, implementation: str, overrides: UvicornOverrides | None = 
     if config.workers == 1:
         SingleProcessServer(config, settings.shutdown_delay_seconds).run()
         return
+    lifecycle.share_metrics()
     listener = config.bind_socket()
     # uvicorn binds this socket with proto 0, so asyncio leaves Nagle on for connections
     # accepted from it and each keep-alive answer waits ~40 ms for a delayed ACK
