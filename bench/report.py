@@ -165,9 +165,10 @@ OVERHEAD_TEXT = (
 
 
 PARTS_TEXT = (
-    "Each part of the contract's work alone, µs per request in process (`bench/parts.py`, as "
-    "served: prometheus_client in its multiprocess mode, access lines to descriptor 1), beside "
-    "the usual library call for the same result."
+    "Each part of the contract's work alone, µs per request in process (`bench/parts.py`: the "
+    "access line written to descriptor 1; the metrics in memory, as one uvicorn process keeps "
+    "them, and in per-worker files, as under gunicorn or with WORKERS>1), beside the usual "
+    "library call for the same result."
 )
 
 
