@@ -93,3 +93,9 @@ def test_a_forked_worker_writes_its_own_file(tmp_path: Path) -> None:
     files, _, exposition = done.stdout.partition(b"\n")
     assert files == b"6"  # counter, histogram and gauge files: the parent's and the child's
     assert b'http_requests_total{method="GET",route="/health",status="200"} 3.0' in exposition
+
+
+def test_memory_and_files_expose_the_same_bytes(tmp_path: Path) -> None:
+    """uvicorn with WORKERS=1 keeps samples in memory, gunicorn and WORKERS>1 in files: the
+    three implementations' /metrics must still be the same bytes (values aside)."""
+    assert exposition("cells", None) == exposition("cells", tmp_path / "files")

@@ -145,17 +145,21 @@ class Metrics:
         return cells
 
     def render(self) -> bytes:
+        """The exposition, samples in one order whether they are in memory (in the order
+        first seen) or in the workers' files (in the order the files are read)."""
+        source: Collector
         if self._registry is not None:
-            return generate_latest(self._registry)
-        files = MultiProcessCollector(None, str(self._multiproc_dir))  # type: ignore[no-untyped-call]
+            source = self._registry
+        else:
+            source = MultiProcessCollector(None, str(self._multiproc_dir))  # type: ignore[no-untyped-call]
         registry = CollectorRegistry()
-        registry.register(_Ordered(files))
+        registry.register(_Ordered(source))
         return generate_latest(registry)
 
 
 class _Ordered(Collector):
-    """The workers' files read in a fixed order, whatever order the files are found in:
-    families as one process lists them (requests, duration, info), then samples by labels."""
+    """Families in a fixed order (requests, duration, info), then samples by labels: the same
+    bytes from one process's memory and from the workers' files."""
 
     _FAMILIES = ("http_requests", "http_request_duration_seconds", "lockstep_info")
 
