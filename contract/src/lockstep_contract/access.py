@@ -3,7 +3,7 @@ written to stdout and LOG_FILE with one os.write(2) each.
 
 It skips logging's record, handler lock, formatter and flush, which cost several times the
 line itself (bench/README.md). Server, startup and error lines still go through logging and
-its ContractFormatter (logs.py); implementations/test_access_line.py holds the two to the
+its ContractFormatter (logs.py); contract/tests/test_access.py holds the two to the
 same bytes.
 
 One write of a whole line is never interleaved with another worker's or thread's: on LOG_FILE,

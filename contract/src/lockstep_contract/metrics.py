@@ -122,7 +122,7 @@ class Metrics:
         file under PROMETHEUS_MULTIPROC_DIR): the request count, the duration sum and one
         bucket, found by bisection. Counter.inc() and Histogram.observe() do the same
         additions after checks that cannot fail here and a walk of the buckets; labels()
-        takes a lock and builds its key. implementations/test_metrics.py holds the two ways
+        takes a lock and builds its key. contract/tests/test_metrics.py holds the two ways
         to the same exposition.
         """
         cells = self._cells.get((method, template, status))
