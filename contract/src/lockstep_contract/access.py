@@ -1,27 +1,41 @@
 """The access line: one per answered request, in the contract's log format, preformatted and
-written to stdout and LOG_FILE with one os.write(2) each.
+written to stdout and LOG_FILE by os.write(2), several lines of one process to a write.
 
 It skips logging's record, handler lock, formatter and flush, which cost several times the
 line itself (bench/README.md). Server, startup and error lines still go through logging and
 its ContractFormatter (logs.py); contract/tests/test_access.py holds the two to the
 same bytes.
 
-One write of a whole line is never interleaved with another worker's or thread's: on LOG_FILE,
-opened O_APPEND, at any length; on a pipe, up to PIPE_BUF (4096 bytes on Linux), beyond which
-a line with a very long path may interleave. Nothing is buffered in the process, so an exit,
-SIGTERM or a crashed worker loses no line already written; a SIGKILL loses at most the lines
-of requests answered but not yet logged at that instant (the write follows the answer).
+A line waits for the lines of the requests answered beside it, and then they share one
+write: under load the write's system call, not the line, is most of the cost. On an event loop
+(uvicorn) the lines go out at the loop's next turn, after the requests it is serving now; in
+threads (gunicorn's gthread) at most FLUSH_AFTER seconds later. A write holds whole lines and
+at most PIPE_BUF bytes (a longer line goes alone), so another worker's write never lands inside
+a line: on LOG_FILE, opened O_APPEND, at any length; on a pipe, up to PIPE_BUF (4096 bytes on
+Linux), beyond which a line with a very long path may interleave.
+
+Waiting lines are written when the process exits (atexit: a worker's graceful stop after
+SIGTERM, a crashed worker's sys.exit, the end of the server) and before a runner's
+exit-at-once (flush_all). A SIGKILL loses the lines still waiting at that instant: those of the
+requests answered in the last turn of the loop, or in the last FLUSH_AFTER seconds.
 """
 
+import atexit
 import logging
 import os
+import threading
 import time
+import weakref
+from asyncio import AbstractEventLoop
+from asyncio import _get_running_loop as running_loop  # None outside a loop, never raises
 from json.encoder import encode_basestring  # JSON string escaping as json.dumps does it
+from select import PIPE_BUF
 
 from lockstep_contract.logs import ACCESS_LOGGER, rfc3339
 from lockstep_contract.settings import Settings
 
 STDOUT = 1  # the descriptor, not sys.stdout: its buffer would hold lines until a flush
+FLUSH_AFTER = 0.02  # seconds a line may wait in a process without an event loop
 # Opened once per process and path; a worker's descriptors are its own after fork or spawn.
 _log_files: dict[str, int] = {}
 
@@ -48,6 +62,17 @@ class AccessLog:
         self._fds = (STDOUT, _log_file(settings.log_file)) if settings.log_file else (STDOUT,)
         self._frames: dict[tuple[str, str, int], Frame] = {}
         self._start = '{"time":"' if self._json else ""
+        self._reset()
+        _LOGS.add(self)
+
+    def _reset(self) -> None:
+        """No line waiting (also in a forked child: the parent's lines are the parent's)."""
+        self._lock = threading.Lock()
+        self._waiting: list[bytes] = []
+        self._size = 0
+        # Where the flush of the waiting lines is due: the event loop it was handed to, the
+        # flushing thread (_FLUSHER), or None while none waits.
+        self._due: AbstractEventLoop | threading.Event | None = None
 
     def write(
         self, *, request_id: str, method: str, path: str, route: str, status: int, seconds: float
@@ -66,6 +91,33 @@ class AccessLog:
         line = f"{self._start}{now}{head}{request_id}{middle}{duration_ms}{tail}"
         # backslashreplace: a line is never refused; a path is decoded text, without surrogates.
         data = line.encode("utf-8", "backslashreplace")
+        with self._lock:
+            if self._size + len(data) > PIPE_BUF and self._waiting:
+                self._write_waiting()
+            self._waiting.append(data)
+            self._size += len(data)
+            loop = running_loop()
+            if loop is not None:
+                if self._due is not loop:  # also when a closed loop dropped an earlier flush
+                    self._due = loop
+                    loop.call_soon(self.flush)
+            elif self._due is None:
+                self._due = _FLUSHER.wake()
+
+    def flush(self, timeout: float = -1) -> None:
+        """Write the waiting lines now; within `timeout` seconds of waiting for another writer
+        (-1: as long as it takes), else leave them."""
+        if self._lock.acquire(timeout=timeout):
+            try:
+                self._write_waiting()
+            finally:
+                self._lock.release()
+
+    def _write_waiting(self) -> None:
+        data = b"".join(self._waiting)
+        self._waiting.clear()
+        self._size = 0
+        self._due = None
         for fd in self._fds:
             rest = data
             try:
@@ -91,3 +143,52 @@ class AccessLog:
             f" method={method} path={path} route={route} status={status} duration_ms=",
             f" implementation={self._implementation}\n",
         )
+
+
+_LOGS: "weakref.WeakSet[AccessLog]" = weakref.WeakSet()
+
+
+def flush_all(timeout: float = -1) -> None:
+    """Write every waiting line of this process: at exit, and before a runner's _exit (from a
+    signal handler, which may have interrupted a writer: hence its timeout)."""
+    for log in list(_LOGS):
+        log.flush(timeout)
+
+
+class _Flusher:
+    """One thread per process that writes the lines of threads without an event loop (WSGI
+    servers) FLUSH_AFTER seconds after the first of them waits; started on first need."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> threading.Event:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="lockstep-access-flush", daemon=True
+            )
+            self._thread.start()
+        self._event.set()
+        return self._event
+
+    def _run(self) -> None:
+        while True:
+            self._event.wait()
+            self._event.clear()
+            time.sleep(FLUSH_AFTER)  # the lines of the requests answered meanwhile join
+            flush_all()
+
+
+_FLUSHER = _Flusher()
+
+
+def _after_fork_in_child() -> None:
+    global _FLUSHER  # noqa: PLW0603 - the parent's thread does not exist in the child
+    _FLUSHER = _Flusher()
+    for log in list(_LOGS):
+        log._reset()
+
+
+atexit.register(flush_all)
+os.register_at_fork(after_in_child=_after_fork_in_child)

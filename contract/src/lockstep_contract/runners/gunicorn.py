@@ -22,7 +22,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.config import PreRequest
 
-from lockstep_contract import lifecycle
+from lockstep_contract import access, lifecycle
 from lockstep_contract.logs import logging_config
 from lockstep_contract.settings import Settings
 
@@ -73,7 +73,8 @@ def gunicorn_options(
 
 def quit_at_once(worker: object) -> None:
     # A worker's quick stop (SIGQUIT, SIGINT) ends in sys.exit, which still waits for the
-    # request threads; the contract's second signal drops them.
+    # request threads; the contract's second signal drops them, not the lines they wrote.
+    access.flush_all(timeout=0.1)
     os._exit(0)
 
 
