@@ -114,21 +114,42 @@ def server(impl: Implementation, app: str = "", serve_as: str = "", workers: int
 
 
 @contextmanager
-def serving(servers: dict[str, Server]) -> Iterator[dict[str, str]]:
-    """Start every server (name: Server); yield their base URLs; stop them all."""
+def serving(servers: dict[str, Server]) -> Iterator[dict[str, Server]]:
+    """Start every server (name: Server); yield them started; stop them all."""
     try:
-        yield {name: each.start(timeout=60).base_url for name, each in servers.items()}
+        yield {name: each.start(timeout=60) for name, each in servers.items()}
     finally:
         for each in servers.values():
             with suppress(subprocess.TimeoutExpired):  # it was killed then
                 each.stop()
 
 
-def compare(plan: Plan, bases: dict[str, str], endpoint: Endpoint) -> dict[str, Row]:
-    """Each server (name: base URL) checked, warmed up, then loaded on `endpoint` in short
+def cpu_seconds(server: Server) -> float | None:
+    """The CPU time (user and system) of a server's process and of its workers so far, from
+    Linux's /proc; None where there is none."""
+    assert server.process is not None
+    ticks, todo = 0, [server.process.pid]
+    try:
+        while todo:
+            proc = Path("/proc", str(todo.pop()))
+            # After the command's closing parenthesis: fields 3... of proc_pid_stat(5).
+            fields = (proc / "stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in (proc / "task").iterdir():
+                todo += map(int, (task / "children").read_text().split())
+    except (OSError, ValueError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def compare(plan: Plan, servers: dict[str, Server], endpoint: Endpoint) -> dict[str, Row]:
+    """Each server (name: Server) checked, warmed up, then loaded on `endpoint` in short
     rounds alternated between them, so that a busy moment of the machine costs all alike.
-    Per server: req/s over all rounds, p50 and p99 of the median round."""
+    Per server: req/s over all rounds, p50 and p99 of the median round, and its CPU time per
+    request over all rounds: what a request costs the server, which the machine's busy
+    moments move less than req/s."""
     connections = plan.delay_connections if endpoint.crowded else plan.connections
+    bases = {name: each.base_url for name, each in servers.items()}
     rounds = plan.rounds if len(bases) > 1 else 1
 
     def run(base: str, seconds: int) -> wrk.Load:
@@ -144,15 +165,24 @@ def compare(plan: Plan, bases: dict[str, str], endpoint: Endpoint) -> dict[str, 
             raise RuntimeError(f"{base}{endpoint.path} answered {answer.status_code}")
         run(base, plan.warmup)
     loads: dict[str, list[wrk.Load]] = {name: [] for name in bases}
+    cpu: dict[str, float | None] = dict.fromkeys(bases, 0.0)
     for _ in range(rounds):
         for name, base in bases.items():
+            before = cpu_seconds(servers[name])
             loads[name].append(run(base, max(1, round(plan.duration / rounds))))
+            after, so_far = cpu_seconds(servers[name]), cpu[name]
+            if so_far is None or before is None or after is None:
+                cpu[name] = None
+            else:
+                cpu[name] = so_far + after - before
     found = {}
     for name, runs in loads.items():
         requests, seconds = sum(x.requests for x in runs), sum(x.seconds for x in runs)
+        spent = cpu[name]
         found[name] = {
             "endpoint": endpoint.key, "label": endpoint.label, "connections": connections,
             "rps": round(requests / seconds, 1) if seconds else 0.0,
+            "cpu_us": round(spent / requests * 1e6, 1) if spent is not None and requests else None,
             "p50_ms": statistics.median(x.p50_ms for x in runs),
             "p99_ms": statistics.median(x.p99_ms for x in runs),
             "requests": requests, "seconds": round(seconds, 3),
@@ -166,16 +196,17 @@ def compare(plan: Plan, bases: dict[str, str], endpoint: Endpoint) -> dict[str, 
 def say(row: Row, who: str) -> None:
     rounds = "/".join(f"{rps:.0f}" for rps in row["rounds_rps"])
     line = f"{row['implementation']} {who} {row['label']}: {row['rps']:.0f} req/s ({rounds})"
-    print(f"bench: {line}, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms", file=sys.stderr)
+    cpu = f", CPU {row['cpu_us']} µs/request" if row.get("cpu_us") is not None else ""
+    print(f"bench: {line}, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms{cpu}", file=sys.stderr)
 
 
 def run_baselines(plan: Plan, impl: Implementation) -> list[Row]:
     """The implementation and its baselines, all started at once, on every endpoint."""
     rows = []
     subjects = {"implementation": server(impl)} | {app: server(impl, app) for app in BASELINES}
-    with serving(subjects) as bases:
+    with serving(subjects) as started:
         for endpoint in ENDPOINTS:
-            chosen = bases if endpoint.baseline else {"implementation": bases["implementation"]}
+            chosen = started if endpoint.baseline else {"implementation": started["implementation"]}
             for subject, load in compare(plan, chosen, endpoint).items():
                 rows.append({"implementation": impl.name, "subject": subject, **load})
                 say(rows[-1], subject)
@@ -187,8 +218,8 @@ def run_options(plan: Plan, impl: Implementation) -> list[Row]:
     options = OPTIONS[impl.server]
     subjects = {o.variant: server(impl, "contract" if o.serve_as else "", o.serve_as, o.workers)
                 for o in options}  # fmt: skip
-    with serving(subjects) as bases:
-        loads = compare(plan, bases, ENDPOINTS[0])
+    with serving(subjects) as started:
+        loads = compare(plan, started, ENDPOINTS[0])
     rows = []
     for option in options:
         row = {"implementation": impl.name, **asdict(option), "default": option is options[0],

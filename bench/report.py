@@ -57,6 +57,7 @@ def ratios(rows: list[Row]) -> list[Row]:
             base = find(rows, subject=subject, **key)
             found[f"rps_vs_{subject}"] = _ratio(own["rps"], base.get("rps"))
             found[f"p99_vs_{subject}"] = _ratio(own["p99_ms"], base.get("p99_ms"))
+            found[f"cpu_vs_{subject}"] = _ratio(own.get("cpu_us"), base.get("cpu_us"))
         if found["rps_vs_minimal"] is None and found["rps_vs_bare"] is None:
             continue  # an endpoint without baselines
         rps, p99, addons = found["rps_vs_minimal"], found["p99_vs_minimal"], found["rps_vs_addons"]
@@ -80,12 +81,14 @@ def _targets(data: Row) -> list[str]:
         )
         body.append([q["implementation"], own["label"], num(own["rps"], 0),
                      num(q["rps_vs_minimal"], 2), met(q["rps_target_met"]),
+                     num(q.get("cpu_vs_minimal"), 2),
                      num(q["p99_vs_minimal"], 2), met(q["p99_target_met"]),
                      num(q["rps_vs_addons"], 2), met(q["addons_target_met"]),
                      num(cost.get("own_work_us")),
                      met(cost.get("own_work_target_met"))])  # fmt: skip
     header = ["implementation", "endpoint", "req/s", "÷ minimal", f"met (≥ {RPS_TARGET})",
-              "p99 ÷ minimal", f"met (≤ {P99_TARGET})", "÷ add-on stack",
+              "server CPU per request ÷ minimal", "p99 ÷ minimal", f"met (≤ {P99_TARGET})",
+              "÷ add-on stack",
               f"met (≥ {ADDONS_TARGET}, /health)", "contract's own work µs",
               f"met (≤ {OWN_WORK_TARGET:g}, /health)"]  # fmt: skip
     return table(header, body)
@@ -99,12 +102,15 @@ def _loads(data: Row, baselines_only: bool = False) -> list[str]:
             continue
         own = find(data["results"], subject="implementation", **key)
         theirs = r["subject"] != "implementation"
+        cpu = _ratio(own.get("cpu_us"), r.get("cpu_us")) if theirs else None
         body.append([r["implementation"], r["label"], SUBJECTS[r["subject"]], num(r["rps"]),
-                     num(r["p50_ms"], 2), num(r["p99_ms"], 2),
+                     num(r["p50_ms"], 2), num(r["p99_ms"], 2), num(r.get("cpu_us")),
                      num(_ratio(own["rps"], r["rps"]) if theirs else None, 2),
-                     num(_ratio(own["p99_ms"], r["p99_ms"]) if theirs else None, 2)])  # fmt: skip
+                     num(_ratio(own["p99_ms"], r["p99_ms"]) if theirs else None, 2),
+                     num(cpu, 2)])  # fmt: skip
     header = ["implementation", "endpoint", "served", "req/s", "p50 ms", "p99 ms",
-              "lockstep's req/s ÷ this", "lockstep's p99 ÷ this"]  # fmt: skip
+              "server CPU µs/request", "lockstep's req/s ÷ this", "lockstep's p99 ÷ this",
+              "lockstep's CPU ÷ this"]  # fmt: skip
     return table(header, body)
 
 
@@ -142,7 +148,9 @@ def _measured(data: Row) -> str:
             f"/delay), WORKERS=1, default settings (JSON access lines on stdout); servers "
             f"compared run side by side, loaded in {plan['rounds']} alternated rounds "
             f"({plan['duration']} s each in all, after a {plan['warmup']} s warm-up): req/s over "
-            f"all rounds, p50 and p99 of the median round. Load average {meta['load_before']} "
+            f"all rounds, p50 and p99 of the median round, and the server's CPU time (user and "
+            f"system, its workers included) over all rounds ÷ requests. Load average "
+            f"{meta['load_before']} "
             f"before, {meta['load_after']} after (2 cores shared with wrk): compare within a "
             "run.")  # fmt: skip
 
