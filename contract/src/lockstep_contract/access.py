@@ -9,10 +9,11 @@ same bytes.
 A line waits for the lines of the requests answered beside it, and then they share one
 write: under load the write's system call, not the line, is most of the cost. On an event loop
 (uvicorn) the lines go out at the loop's next turn, after the requests it is serving now; in
-threads (gunicorn's gthread) at most FLUSH_AFTER seconds later. A write holds whole lines and
-at most PIPE_BUF bytes (a longer line goes alone), so another worker's write never lands inside
-a line: on LOG_FILE, opened O_APPEND, at any length; on a pipe, up to PIPE_BUF (4096 bytes on
-Linux), beyond which a line with a very long path may interleave.
+threads (gunicorn's gthread) one thread of the process writes them FLUSH_AFTER seconds later,
+so that a request's thread never makes the system call, nor waits for a lock. A write holds
+whole lines and at most PIPE_BUF bytes (a longer line goes alone), so another worker's write
+never lands inside a line: on LOG_FILE, opened O_APPEND, at any length; on a pipe, up to
+PIPE_BUF (4096 bytes on Linux), beyond which a line with a very long path may interleave.
 
 Waiting lines are written when the process exits (atexit: a worker's graceful stop after
 SIGTERM, a crashed worker's sys.exit, the end of the server) and before a runner's
@@ -28,6 +29,7 @@ import time
 import weakref
 from asyncio import AbstractEventLoop
 from asyncio import _get_running_loop as running_loop  # None outside a loop, never raises
+from collections import deque
 from json.encoder import encode_basestring  # JSON string escaping as json.dumps does it
 from select import PIPE_BUF
 
@@ -67,11 +69,11 @@ class AccessLog:
 
     def _reset(self) -> None:
         """No line waiting (also in a forked child: the parent's lines are the parent's)."""
-        self._lock = threading.Lock()
-        self._waiting: list[bytes] = []
-        self._size = 0
+        # deque: append and popleft are atomic, so request threads and a flush never lose a
+        # line between them, and neither waits for a lock (a flush may run in a signal handler).
+        self._waiting: deque[bytes] = deque()
         # Where the flush of the waiting lines is due: the event loop it was handed to, the
-        # flushing thread (_FLUSHER), or None while none waits.
+        # flushing thread's event (_FLUSHER), or None while none is due.
         self._due: AbstractEventLoop | threading.Event | None = None
 
     def write(
@@ -90,34 +92,36 @@ class AccessLog:
         now, duration_ms = rfc3339(time.time()), round(seconds * 1000, 3)
         line = f"{self._start}{now}{head}{request_id}{middle}{duration_ms}{tail}"
         # backslashreplace: a line is never refused; a path is decoded text, without surrogates.
-        data = line.encode("utf-8", "backslashreplace")
-        with self._lock:
-            if self._size + len(data) > PIPE_BUF and self._waiting:
-                self._write_waiting()
-            self._waiting.append(data)
-            self._size += len(data)
-            loop = running_loop()
-            if loop is not None:
-                if self._due is not loop:  # also when a closed loop dropped an earlier flush
-                    self._due = loop
-                    loop.call_soon(self.flush)
-            elif self._due is None:
-                self._due = _FLUSHER.wake()
+        self._waiting.append(line.encode("utf-8", "backslashreplace"))
+        loop = running_loop()
+        if loop is not None:
+            if self._due is not loop:  # also when a closed loop dropped an earlier flush
+                self._due = loop
+                loop.call_soon(self.flush)
+        elif self._due is None:
+            self._due = _FLUSHER.wake()
 
-    def flush(self, timeout: float = -1) -> None:
-        """Write the waiting lines now; within `timeout` seconds of waiting for another writer
-        (-1: as long as it takes), else leave them."""
-        if self._lock.acquire(timeout=timeout):
-            try:
-                self._write_waiting()
-            finally:
-                self._lock.release()
-
-    def _write_waiting(self) -> None:
-        data = b"".join(self._waiting)
-        self._waiting.clear()
-        self._size = 0
+    def flush(self) -> None:
+        """Write the waiting lines now: whole lines, at most PIPE_BUF bytes a write (a longer
+        line goes alone)."""
+        # Before taking lines: a line added from now on makes another flush due.
         self._due = None
+        chunk: list[bytes] = []
+        size = 0
+        while self._waiting:
+            try:
+                line = self._waiting.popleft()
+            except IndexError:  # another flush (a signal handler's, exit's) took it
+                break
+            if chunk and size + len(line) > PIPE_BUF:
+                self._write(b"".join(chunk))
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line)
+        if chunk:
+            self._write(b"".join(chunk))
+
+    def _write(self, data: bytes) -> None:
         for fd in self._fds:
             rest = data
             try:
@@ -148,11 +152,21 @@ class AccessLog:
 _LOGS: "weakref.WeakSet[AccessLog]" = weakref.WeakSet()
 
 
+# One flush_all at a time: the exit's waits for the flushing thread's, whose lines taken but
+# not yet written would die with it (a daemon thread stops where it is when the process ends).
+_FLUSHING = threading.Lock()
+
+
 def flush_all(timeout: float = -1) -> None:
     """Write every waiting line of this process: at exit, and before a runner's _exit (from a
-    signal handler, which may have interrupted a writer: hence its timeout)."""
-    for log in list(_LOGS):
-        log.flush(timeout)
+    signal handler: within `timeout` seconds of waiting for the flushing thread)."""
+    if not _FLUSHING.acquire(timeout=timeout):
+        return
+    try:
+        for log in list(_LOGS):
+            log.flush()
+    finally:
+        _FLUSHING.release()
 
 
 class _Flusher:
@@ -161,14 +175,17 @@ class _Flusher:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._starting = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def wake(self) -> threading.Event:
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name="lockstep-access-flush", daemon=True
-            )
-            self._thread.start()
+            with self._starting:  # two threads' first lines start one flushing thread
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="lockstep-access-flush", daemon=True
+                    )
+                    self._thread.start()
         self._event.set()
         return self._event
 
@@ -184,8 +201,9 @@ _FLUSHER = _Flusher()
 
 
 def _after_fork_in_child() -> None:
-    global _FLUSHER  # noqa: PLW0603 - the parent's thread does not exist in the child
-    _FLUSHER = _Flusher()
+    # The parent's thread, and the lock it may hold, do not exist in the child.
+    global _FLUSHER, _FLUSHING
+    _FLUSHER, _FLUSHING = _Flusher(), threading.Lock()
     for log in list(_LOGS):
         log._reset()
 
