@@ -174,7 +174,8 @@ OVERHEAD_TEXT = (
 
 PARTS_TEXT = (
     "Each part of the contract's work alone, µs per request in process (`bench/parts.py`: the "
-    "access line written to descriptor 1; the metrics in memory, as one uvicorn process keeps "
+    "access line with its share of a write to descriptor 1, one write per 16 lines as under "
+    "load; the metrics in memory, as one uvicorn process keeps "
     "them, and in per-worker files, as under gunicorn or with WORKERS>1), beside the usual "
     "library call for the same result."
 )
