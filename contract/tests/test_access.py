@@ -107,18 +107,24 @@ def _ids(path: Path) -> list[str]:
     return [json.loads(line)["request_id"] for line in text.splitlines()]
 
 
-def test_lines_of_one_loop_turn_share_a_write_at_the_next_turn(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    log = access.AccessLog(Settings(log_file=str(tmp_path / "log")), "flask")
-    sizes: list[int] = []
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bytes]]:
+    """Every os.write of the test: (descriptor, bytes)."""
+    made: list[tuple[int, bytes]] = []
     real_write = os.write
 
-    def counted(fd: int, data: bytes) -> int:
-        sizes.append(len(data))
+    def recorded(fd: int, data: bytes) -> int:
+        made.append((fd, bytes(data)))
         return real_write(fd, data)
 
-    monkeypatch.setattr(os, "write", counted)
+    monkeypatch.setattr(os, "write", recorded)
+    return made
+
+
+def test_lines_of_one_loop_turn_share_a_write_at_the_next_turn(
+    tmp_path: Path, writes: list[tuple[int, bytes]]
+) -> None:
+    log = access.AccessLog(Settings(log_file=str(tmp_path / "log")), "flask")
 
     async def requests() -> tuple[list[str], list[str]]:
         for n in range(3):
@@ -130,7 +136,7 @@ def test_lines_of_one_loop_turn_share_a_write_at_the_next_turn(
     during, after = asyncio.run(requests())
     assert during == []
     assert after == ["turn-0", "turn-1", "turn-2"]
-    assert len(sizes) == 2  # one write to stdout, one to LOG_FILE, for the three lines
+    assert len(writes) == 2  # one write to stdout, one to LOG_FILE, for the three lines
 
 
 def test_lines_without_a_loop_are_written_by_the_flushing_thread(tmp_path: Path) -> None:
@@ -144,28 +150,20 @@ def test_lines_without_a_loop_are_written_by_the_flushing_thread(tmp_path: Path)
 
 
 def test_a_write_holds_whole_lines_within_pipe_buf(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, writes: list[tuple[int, bytes]]
 ) -> None:
     """Lines share a write up to PIPE_BUF bytes; a longer line goes alone."""
     log = access.AccessLog(Settings(log_file=str(tmp_path / "log")), "flask")
-    writes: list[bytes] = []
-    real_write = os.write
-
-    def recorded(fd: int, data: bytes) -> int:
-        if fd == access.STDOUT:
-            writes.append(bytes(data))
-        return real_write(fd, data)
-
-    monkeypatch.setattr(os, "write", recorded)
     paths = [f"/{'p' * (n * 97 % 1500)}" for n in range(60)] + ["/" + "x" * 5000, "/after"]
     for n, path in enumerate(paths):
         _write(log, f"sized-{n}", path)
     log.flush()
-    assert b"".join(writes) == (tmp_path / "log").read_bytes()
-    for data in writes:
+    to_stdout = [data for fd, data in writes if fd == access.STDOUT]
+    assert b"".join(to_stdout) == (tmp_path / "log").read_bytes()
+    for data in to_stdout:
         assert data.endswith(b"\n")
         assert len(data) <= PIPE_BUF or data.count(b"\n") == 1
-    assert len(writes) < len(paths)
+    assert len(to_stdout) < len(paths)
     assert _ids(tmp_path / "log") == [f"sized-{n}" for n in range(len(paths))]
 
 

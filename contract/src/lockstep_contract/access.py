@@ -98,7 +98,7 @@ class AccessLog:
             if self._due is not loop:  # also when a closed loop dropped an earlier flush
                 self._due = loop
                 loop.call_soon(self.flush)
-        elif self._due is None:
+        elif self._due is not _FLUSHER.event:  # also after a closed loop dropped its flush
             self._due = _FLUSHER.wake()
 
     def flush(self) -> None:
@@ -157,14 +157,16 @@ _LOGS: "weakref.WeakSet[AccessLog]" = weakref.WeakSet()
 _FLUSHING = threading.Lock()
 
 
-def flush_all(timeout: float = -1) -> None:
-    """Write every waiting line of this process: at exit, and before a runner's _exit (from a
-    signal handler: within `timeout` seconds of waiting for the flushing thread)."""
+def flush_all(timeout: float = -1, due: threading.Event | None = None) -> None:
+    """Write every waiting line of this process (with `due`, of the logs whose flush is due
+    there): at exit, and before a runner's _exit (from a signal handler: within `timeout`
+    seconds of waiting for the flushing thread)."""
     if not _FLUSHING.acquire(timeout=timeout):
         return
     try:
         for log in list(_LOGS):
-            log.flush()
+            if due is None or log._due is due:
+                log.flush()
     finally:
         _FLUSHING.release()
 
@@ -174,7 +176,7 @@ class _Flusher:
     servers) FLUSH_AFTER seconds after the first of them waits; started on first need."""
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        self.event = threading.Event()
         self._starting = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -186,15 +188,15 @@ class _Flusher:
                         target=self._run, name="lockstep-access-flush", daemon=True
                     )
                     self._thread.start()
-        self._event.set()
-        return self._event
+        self.event.set()
+        return self.event
 
     def _run(self) -> None:
         while True:
-            self._event.wait()
-            self._event.clear()
+            self.event.wait()
+            self.event.clear()
             time.sleep(FLUSH_AFTER)  # the lines of the requests answered meanwhile join
-            flush_all()
+            flush_all(due=self.event)  # a log whose lines an event loop writes is left to it
 
 
 _FLUSHER = _Flusher()
