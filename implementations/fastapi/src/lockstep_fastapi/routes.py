@@ -112,11 +112,18 @@ async def require_admin(request: Request) -> None:
         raise HTTPException(401, problems.UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
 
 
-meta = APIRouter(tags=["meta"])
-probes = APIRouter(tags=["probes"])
-echo = APIRouter(tags=["echo"])
-drills = APIRouter(tags=["drills"])
-admin = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+# Each router renders with the contract's encoder: the app takes the routers' routes as its
+# own (app.py), so no default of the app's reaches them.
+meta = APIRouter(tags=["meta"], default_response_class=ContractJSONResponse)
+probes = APIRouter(tags=["probes"], default_response_class=ContractJSONResponse)
+echo = APIRouter(tags=["echo"], default_response_class=ContractJSONResponse)
+drills = APIRouter(tags=["drills"], default_response_class=ContractJSONResponse)
+admin = APIRouter(
+    prefix="/admin",
+    tags=["admin"],
+    dependencies=[Depends(require_admin)],
+    default_response_class=ContractJSONResponse,
+)
 # Probes first: a probe target answers them most, and FastAPI tries routes in this order.
 ROUTERS = (probes, meta, echo, drills, admin)
 GET = ["GET", "HEAD"]
